@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The query engine: one pure function every backend calls. Query bytes plus
+ * the immutable view in, reply bytes and a verdict out. No allocation, no
+ * locks, no syscalls, no logging. Never includes DPDK or socket headers.
+ */
+#ifndef SIGEDGE_DP_ENGINE_H
+#define SIGEDGE_DP_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/core/worker.h"
+
+struct dns_zoneset;
+
+/*
+ * What a worker reads under its epoch section: everything the engine needs,
+ * immutable once published (see dataplane/core/worker.h for publication).
+ */
+struct dp_view {
+	const struct dns_zoneset *zones;
+	uint16_t udp_max;        /* largest UDP reply we send and advertise in OPT */
+};
+
+enum dp_verdict {
+	DP_DROP = 0,             /* send nothing (no readable header) */
+	DP_SEND = 1,             /* send out[0..*outlen) */
+};
+
+/* Query flags. */
+#define DP_Q_TCP 0x1             /* arrived over TCP: no UDP size limit, never TC */
+
+/*
+ * Answer one query as an authoritative server (RFC 1034 4.3.2 with RFC 2308,
+ * 4592, 6891, 8482). out must hold at least cap bytes; cap is the transport
+ * limit (65535 for TCP, the buffer size for UDP); the engine further limits a
+ * UDP reply to the requestor's EDNS size (512 without EDNS) and view->udp_max
+ * and sets TC when the answer does not fit.
+ * Returns an enum dp_verdict; *outlen is set when it is DP_SEND.
+ * Threading: called by one worker with its own w, inside its epoch section.
+ */
+int dp_query_answer(const struct dp_view *view, struct dp_worker *w, const uint8_t *q,
+		    size_t qlen, uint8_t *out, size_t cap, size_t *outlen, unsigned flags);
+
+#endif

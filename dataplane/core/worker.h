@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-core worker state and the publication point that the control thread
+ * and the workers share.
+ *
+ * Publication protocol (DESIGN.md section 3): the control thread builds a new
+ * immutable struct dp_view, swaps it into dp_runtime.view with one release
+ * store, then waits for an epoch grace period before freeing the old one.
+ * A worker brackets each burst with dp_view_enter/dp_view_leave and uses only
+ * the view pointer returned by dp_view_enter within that bracket.
+ */
+#ifndef SIGEDGE_DP_WORKER_H
+#define SIGEDGE_DP_WORKER_H
+
+#include <ck_epoch.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct dp_view;
+
+struct dp_runtime {
+	_Atomic(const struct dp_view *) view;  /* current view; never NULL while workers run */
+	ck_epoch_t epoch;                      /* one record per worker plus one for control */
+	atomic_bool stop;                      /* set by control to end every loop */
+};
+
+/* Counters. Each is written by its own worker only and read by control. */
+enum dp_counter {
+	DP_CNT_RX,           /* messages received */
+	DP_CNT_TX,           /* replies sent */
+	DP_CNT_DROPPED,      /* received and not answered */
+	DP_CNT_UDP,          /* queries over UDP */
+	DP_CNT_TCP,          /* queries over TCP */
+	DP_CNT_EDNS,         /* queries with OPT */
+	DP_CNT_DO,           /* queries with the DO bit */
+	DP_CNT_TRUNCATED,    /* replies with TC set */
+	DP_CNT_NOERROR, DP_CNT_FORMERR, DP_CNT_SERVFAIL, DP_CNT_NXDOMAIN, DP_CNT_NOTIMP,
+	DP_CNT_REFUSED, DP_CNT_BADVERS,
+	DP_CNT_NODATA,       /* NOERROR with no answer and SOA in authority */
+	DP_CNT_REFERRAL,     /* delegations answered */
+	DP_CNT_TCP_CONN,     /* TCP connections accepted */
+	DP_CNT__MAX
+};
+
+/* Name of a counter for statistics output ("rx", "nxdomain", ...). */
+const char *dp_counter_name(enum dp_counter c);
+
+/* One per core; cache-aligned; owned and written by one thread. */
+struct dp_worker {
+	ck_epoch_record_t epoch_rec;
+	struct dp_runtime *rt;
+	unsigned id;
+	_Atomic uint64_t cnt[DP_CNT__MAX];
+} __attribute__((aligned(64)));
+
+/*
+ * Register w with rt (control thread, before the worker thread starts).
+ * Returns 0.
+ */
+int dp_worker_init(struct dp_worker *w, struct dp_runtime *rt, unsigned id);
+
+/* Single-writer increment: a relaxed load and store, no locked instruction. */
+static inline void
+dp_count(struct dp_worker *w, enum dp_counter c, uint64_t n)
+{
+	atomic_store_explicit(&w->cnt[c], atomic_load_explicit(&w->cnt[c], memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* Any thread: read a counter (relaxed; statistics need no ordering). */
+static inline uint64_t
+dp_counter_get(const struct dp_worker *w, enum dp_counter c)
+{
+	return atomic_load_explicit(&w->cnt[c], memory_order_relaxed);
+}
+
+/*
+ * Enter the epoch section and return the current view. The acquire load
+ * pairs with the control thread's release store, so the view's contents are
+ * visible; ck_epoch_begin keeps the view alive until dp_view_leave.
+ */
+static inline const struct dp_view *
+dp_view_enter(struct dp_worker *w)
+{
+	ck_epoch_begin(&w->epoch_rec, NULL);
+	return atomic_load_explicit(&w->rt->view, memory_order_acquire);
+}
+
+static inline void
+dp_view_leave(struct dp_worker *w)
+{
+	ck_epoch_end(&w->epoch_rec, NULL);
+}
+
+#endif
