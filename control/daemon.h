@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The sigedge daemon: start-up (zones, first view, control socket, socket
+ * backend), the control thread's event loop (control socket, SIGHUP, SIGTERM,
+ * SIGINT through a signalfd), zone reloads and shutdown.
+ *
+ * Threading: everything here runs on the control (main) thread, which is the
+ * only writer of the published view.
+ */
+#ifndef SIGEDGE_CTL_DAEMON_H
+#define SIGEDGE_CTL_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "control/buf.h"
+#include "control/opts.h"
+#include "control/publish.h"
+#include "control/zones.h"
+#include "dataplane/core/worker.h"
+
+struct ctl_sock;
+struct dp_socket;
+
+struct ctl_daemon {
+	const struct ctl_config *cfg;  /* borrowed; outlives the daemon */
+	struct ctl_zones zones;
+	struct dp_runtime rt;
+	struct ctl_publisher pub;
+	struct ctl_sock *ctl;
+	struct dp_socket *sock;
+	int sigfd;
+	time_t started;
+};
+
+/*
+ * Load every configured zone and build the zone set, without serving.
+ * Prints "sigedge: zone NAME: FILE:LINE: reason" to stderr for each zone that
+ * fails. Returns 0 when all loaded (the result of --check), else -1.
+ */
+int ctl_daemon_check(const struct ctl_config *cfg);
+
+/*
+ * Start serving: load zones, publish the first view, open the control
+ * socket, start the workers. SIGHUP, SIGTERM, SIGINT must already be
+ * blocked in the calling thread (the workers inherit the mask). On failure
+ * the reason is printed to stderr, nothing is left running, and -1 is
+ * returned.
+ */
+int ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg);
+
+/* Run the event loop until SIGTERM or SIGINT. Returns 0, or -1 on a fatal error. */
+int ctl_daemon_run(struct ctl_daemon *d);
+
+/* Stop the workers, remove the control socket, free everything. */
+void ctl_daemon_stop(struct ctl_daemon *d);
+
+/*
+ * Reload the zones with the given indexes in d->zones (every zone when
+ * n == 0) from their files and publish the result. A zone that fails to
+ * load keeps its served version. Appends one line per zone to report
+ * ("NAME: reloaded serial N" or "NAME: error: FILE:LINE: reason (previous
+ * version kept)") and logs the same. Returns the number of zones that
+ * failed, or -ENOMEM when no new zone set could be built (nothing changed).
+ */
+int ctl_daemon_reload(struct ctl_daemon *d, const size_t *idx, size_t n, struct ctl_buf *report);
+
+#endif

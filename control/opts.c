@@ -1,0 +1,839 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "control/opts.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libconfig.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control/ctlproto.h"
+#include "dns/err.h"
+#include "dns/name.h"
+
+/* Scalars the command line set; they override the configuration file. */
+enum {
+	SET_WORKERS = 1 << 0,
+	SET_UDP_MAX = 1 << 1,
+	SET_TCP_IDLE = 1 << 2,
+	SET_CONTROL = 1 << 3,
+	SET_PIN = 1 << 4,
+	SET_LOG_LEVEL = 1 << 5,
+};
+
+static void __attribute__((format(printf, 3, 4)))
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static unsigned
+online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		return 1;
+	return n > CTL_WORKERS_MAX ? CTL_WORKERS_MAX : (unsigned)n;
+}
+
+/* A decimal number in [min, max]; nothing else in the string. */
+static int
+parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
+{
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* ---- listen addresses ---- */
+
+static int
+parse_v6(const char *host, struct sockaddr_in6 *sin6, char *err, size_t errlen)
+{
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	if (strlen(host) >= sizeof(buf)) {
+		seterr(err, errlen, "not an IPv6 address");
+		return -EINVAL;
+	}
+	strcpy(buf, host);
+	char *scope = strchr(buf, '%');
+	if (scope)
+		*scope++ = '\0';
+	if (inet_pton(AF_INET6, buf, &sin6->sin6_addr) != 1) {
+		seterr(err, errlen, "not an IPv6 address");
+		return -EINVAL;
+	}
+	if (scope) {
+		unsigned idx;
+		if (parse_uint(scope, 1, UINT32_MAX, &idx) != 0)
+			idx = if_nametoindex(scope);
+		if (idx == 0) {
+			seterr(err, errlen, "unknown interface '%s'", scope);
+			return -EINVAL;
+		}
+		sin6->sin6_scope_id = idx;
+	}
+	sin6->sin6_family = AF_INET6;
+	return 0;
+}
+
+int
+ctl_addr_parse(const char *s, struct dp_listen *out, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	const char *port = NULL, *hend;
+	bool v6;
+
+	memset(out, 0, sizeof(*out));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close) {
+			seterr(err, errlen, "missing ']'");
+			return -EINVAL;
+		}
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0') {
+			seterr(err, errlen, "expected ':PORT' after ']'");
+			return -EINVAL;
+		}
+		s++;
+		hend = close;
+		v6 = true;
+	} else {
+		const char *colon = strchr(s, ':');
+		v6 = colon && strchr(colon + 1, ':');
+		if (colon && !v6) {
+			port = colon + 1;
+			hend = colon;
+		} else {
+			hend = s + strlen(s);
+		}
+	}
+	size_t hlen = (size_t)(hend - s);
+	if (hlen == 0) {
+		seterr(err, errlen, "missing address");
+		return -EINVAL;
+	}
+	if (hlen >= sizeof(host)) {
+		seterr(err, errlen, "not an IP address");
+		return -EINVAL;
+	}
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+
+	unsigned portnum = CTL_PORT_DEFAULT;
+	if (port && parse_uint(port, 1, 65535, &portnum) != 0) {
+		seterr(err, errlen, "invalid port '%s' (1..65535)", port);
+		return -EINVAL;
+	}
+	if (v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->addr;
+		if (parse_v6(host, sin6, err, errlen) != 0)
+			return -EINVAL;
+		sin6->sin6_port = htons((uint16_t)portnum);
+		out->addrlen = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&out->addr;
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
+			seterr(err, errlen, "not an IPv4 address (host names are not accepted)");
+			return -EINVAL;
+		}
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)portnum);
+		out->addrlen = sizeof(*sin);
+	}
+	return 0;
+}
+
+int
+ctl_addr_format(const struct dp_listen *l, char *out, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN];
+	int n;
+	if (l->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l->addr;
+		char scope[IF_NAMESIZE + 12] = "";
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		if (sin6->sin6_scope_id) {
+			char ifname[IF_NAMESIZE];
+			if (if_indextoname(sin6->sin6_scope_id, ifname))
+				snprintf(scope, sizeof(scope), "%%%s", ifname);
+			else
+				snprintf(scope, sizeof(scope), "%%%u", (unsigned)sin6->sin6_scope_id);
+		}
+		n = snprintf(out, cap, "[%s%s]:%u", host, scope, ntohs(sin6->sin6_port));
+	} else {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&l->addr;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		n = snprintf(out, cap, "%s:%u", host, ntohs(sin->sin_port));
+	}
+	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}
+
+/* ---- lists in struct ctl_config ---- */
+
+static int
+listen_add(struct ctl_config *cfg, const struct dp_listen *l)
+{
+	struct dp_listen *v = realloc(cfg->listen, (cfg->nlisten + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v[cfg->nlisten++] = *l;
+	cfg->listen = v;
+	return 0;
+}
+
+static void
+listen_clear(struct ctl_config *cfg)
+{
+	free(cfg->listen);
+	cfg->listen = NULL;
+	cfg->nlisten = 0;
+}
+
+/* Index of the zone with this apex (case-insensitive, final dot optional), or -1. */
+static long
+zone_find(const struct ctl_config *cfg, const uint8_t *wire)
+{
+	uint8_t w[DNS_NAME_MAXLEN];
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		if (dns_name_from_str(cfg->zones[i].name, w, sizeof(w)) > 0 && dns_name_equal(w, wire))
+			return (long)i;
+	}
+	return -1;
+}
+
+static int
+zone_add(struct ctl_config *cfg, const char *name, const char *file)
+{
+	struct ctl_zone_conf *v = realloc(cfg->zones, (cfg->nzones + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	cfg->zones = v;
+	char *n = strdup(name), *f = strdup(file);
+	if (!n || !f) {
+		free(n);
+		free(f);
+		return -ENOMEM;
+	}
+	v[cfg->nzones++] = (struct ctl_zone_conf){ .name = n, .file = f };
+	return 0;
+}
+
+static int
+replace_str(char **dst, const char *src)
+{
+	char *s = strdup(src);
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+void
+ctl_config_free(struct ctl_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		free(cfg->zones[i].name);
+		free(cfg->zones[i].file);
+	}
+	free(cfg->zones);
+	free(cfg->listen);
+	free(cfg->control_path);
+	free(cfg->config_file);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ---- configuration file ---- */
+
+struct conf_ctx {
+	struct ctl_config *cfg;
+	const char *path;      /* the configuration file */
+	const char *dir;       /* its directory with the final '/', or "" */
+	char *err;
+	size_t errlen;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+conf_err(struct conf_ctx *c, const config_setting_t *s, const char *fmt, ...)
+{
+	const char *file = config_setting_source_file(s);
+	int n = snprintf(c->err, c->errlen, "%s:%u: ", file ? file : c->path,
+			 config_setting_source_line(s));
+	if (n >= 0 && (size_t)n < c->errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return DNS_ESYNTAX;
+}
+
+static int
+conf_string(struct conf_ctx *c, const config_setting_t *s, const char **out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return conf_err(c, s, "'%s' must be a string", config_setting_name(s));
+	*out = config_setting_get_string(s);
+	return 0;
+}
+
+static int
+conf_uint(struct conf_ctx *c, const config_setting_t *s, unsigned min, unsigned max, unsigned *out)
+{
+	int t = config_setting_type(s);
+	long long v = t == CONFIG_TYPE_INT ? config_setting_get_int(s)
+		      : t == CONFIG_TYPE_INT64 ? config_setting_get_int64(s) : -1;
+	if ((t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) || v < min || v > max)
+		return conf_err(c, s, "'%s' must be an integer from %u to %u", config_setting_name(s),
+				min, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/*
+ * Errors name the line of the "listen" setting itself: libconfig numbers an
+ * array element with the line of the token after it, which can be wrong.
+ */
+static int
+conf_listen_one(struct conf_ctx *c, const config_setting_t *listen, const config_setting_t *s)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return conf_err(c, listen, "'listen' entries must be strings like \"192.0.2.1:53\"");
+	const char *text = config_setting_get_string(s);
+	struct dp_listen l;
+	char why[128];
+	if (ctl_addr_parse(text, &l, why, sizeof(why)) != 0)
+		return conf_err(c, listen, "invalid listen address '%s': %s", text, why);
+	return listen_add(c->cfg, &l);
+}
+
+static int
+conf_listen(struct conf_ctx *c, const config_setting_t *s)
+{
+	int t = config_setting_type(s);
+	if (t == CONFIG_TYPE_STRING)
+		return conf_listen_one(c, s, s);
+	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+		return conf_err(c, s, "'listen' must be a string or a list of strings");
+	for (int i = 0; i < config_setting_length(s); i++) {
+		int rc = conf_listen_one(c, s, config_setting_get_elem(s, (unsigned)i));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+conf_server(struct conf_ctx *c, const config_setting_t *group)
+{
+	struct ctl_config *cfg = c->cfg;
+	if (config_setting_type(group) != CONFIG_TYPE_GROUP)
+		return conf_err(c, group, "'server' must be a group: server: { ... };");
+	for (int i = 0; i < config_setting_length(group); i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s), *str = NULL;
+		int rc;
+		if (strcmp(name, "listen") == 0) {
+			rc = conf_listen(c, s);
+		} else if (strcmp(name, "workers") == 0) {
+			rc = conf_uint(c, s, 1, CTL_WORKERS_MAX, &cfg->workers);
+		} else if (strcmp(name, "udp-max-payload") == 0) {
+			rc = conf_uint(c, s, CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX, &cfg->udp_max_payload);
+		} else if (strcmp(name, "tcp-idle-timeout") == 0) {
+			rc = conf_uint(c, s, 1, CTL_TCP_IDLE_MAX, &cfg->tcp_idle_ms);
+		} else if (strcmp(name, "control") == 0) {
+			rc = conf_string(c, s, &str);
+			if (rc == 0 && str[0] == '\0')
+				rc = conf_err(c, s, "'control' must not be empty");
+			if (rc == 0)
+				rc = replace_str(&cfg->control_path, str);
+		} else if (strcmp(name, "pin") == 0) {
+			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+				return conf_err(c, s, "'pin' must be true or false");
+			cfg->pin = config_setting_get_bool(s);
+			rc = 0;
+		} else if (strcmp(name, "log-level") == 0) {
+			rc = conf_string(c, s, &str);
+			if (rc == 0 && ctl_log_level_parse(str, &cfg->log_level) != 0)
+				rc = conf_err(c, s, "'log-level' must be error, warning, info or debug");
+		} else {
+			rc = conf_err(c, s, "unknown setting 'server.%s'", name);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+conf_zone(struct conf_ctx *c, const config_setting_t *group)
+{
+	if (config_setting_type(group) != CONFIG_TYPE_GROUP)
+		return conf_err(c, group, "zone entries must be groups: { name = \"...\"; file = \"...\"; }");
+	const char *name = NULL, *file = NULL;
+	for (int i = 0; i < config_setting_length(group); i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *key = config_setting_name(s);
+		int rc;
+		if (strcmp(key, "name") == 0)
+			rc = conf_string(c, s, &name);
+		else if (strcmp(key, "file") == 0)
+			rc = conf_string(c, s, &file);
+		else
+			rc = conf_err(c, s, "unknown setting 'zones.%s'", key);
+		if (rc)
+			return rc;
+	}
+	if (!name || !file)
+		return conf_err(c, group, "zone entry without '%s'", name ? "file" : "name");
+
+	uint8_t wire[DNS_NAME_MAXLEN];
+	if (dns_name_from_str(name, wire, sizeof(wire)) <= 0)
+		return conf_err(c, group, "invalid zone name '%s'", name);
+	if (file[0] == '\0')
+		return conf_err(c, group, "zone '%s' has an empty 'file'", name);
+	if (zone_find(c->cfg, wire) >= 0)
+		return conf_err(c, group, "zone '%s' is listed twice", name);
+
+	size_t need = strlen(c->dir) + strlen(file) + 1;
+	char *path = malloc(need);
+	if (!path)
+		return -ENOMEM;
+	snprintf(path, need, "%s%s", file[0] == '/' ? "" : c->dir, file);
+	int rc = zone_add(c->cfg, name, path);
+	free(path);
+	return rc;
+}
+
+static int
+conf_zones(struct conf_ctx *c, const config_setting_t *list)
+{
+	int t = config_setting_type(list);
+	/* "zones = [];" is an empty array; zone groups can only be in a list. */
+	if (t != CONFIG_TYPE_LIST && !(t == CONFIG_TYPE_ARRAY && config_setting_length(list) == 0))
+		return conf_err(c, list, "'zones' must be a list: zones = ( { name = ...; file = ...; } );");
+	for (int i = 0; i < config_setting_length(list); i++) {
+		int rc = conf_zone(c, config_setting_get_elem(list, (unsigned)i));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+conf_read(struct ctl_config *cfg, const char *path, char *err, size_t errlen)
+{
+	/* Open it ourselves first: libconfig reports I/O errors without errno. */
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int e = errno;
+		seterr(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	fclose(f);
+
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+	char *dir = strndup(path, dlen);
+	if (!dir)
+		return -ENOMEM;
+
+	config_t lc;
+	config_init(&lc);
+	if (dlen)
+		config_set_include_dir(&lc, dir);
+	int rc = 0;
+	if (config_read_file(&lc, path) != CONFIG_TRUE) {
+		const char *efile = config_error_file(&lc);
+		seterr(err, errlen, "%s:%d: %s", efile ? efile : path, config_error_line(&lc),
+		       config_error_text(&lc));
+		rc = DNS_ESYNTAX;
+	} else {
+		struct conf_ctx c = { cfg, path, dir, err, errlen };
+		const config_setting_t *root = config_root_setting(&lc);
+		for (int i = 0; rc == 0 && i < config_setting_length(root); i++) {
+			const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+			const char *name = config_setting_name(s);
+			if (strcmp(name, "server") == 0)
+				rc = conf_server(&c, s);
+			else if (strcmp(name, "zones") == 0)
+				rc = conf_zones(&c, s);
+			else
+				rc = conf_err(&c, s, "unknown setting '%s'", name);
+		}
+	}
+	config_destroy(&lc);
+	free(dir);
+	return rc;
+}
+
+/* ---- command line ---- */
+
+enum {
+	OPT_UDP_MAX = 256,
+	OPT_TCP_IDLE,
+	OPT_CONTROL,
+	OPT_PIN,
+	OPT_CHECK,
+	OPT_LOG_LEVEL,
+};
+
+static const struct option long_opts[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "zone", required_argument, NULL, 'z' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "workers", required_argument, NULL, 'w' },
+	{ "udp-max-payload", required_argument, NULL, OPT_UDP_MAX },
+	{ "tcp-idle-timeout", required_argument, NULL, OPT_TCP_IDLE },
+	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "pin", no_argument, NULL, OPT_PIN },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parse argv into cli (lists as given) and *set (which scalars were given). */
+static int
+cli_parse(int argc, char **argv, struct ctl_config *cli, unsigned *set, char *err, size_t errlen)
+{
+	char why[128];
+	int ch, rc = 0;
+
+	optind = 0; /* glibc: full restart, so the parser may run again */
+	opterr = 0;
+	while (rc == 0 && (ch = getopt_long(argc, argv, ":c:l:z:w:fhV", long_opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l': {
+			struct dp_listen l;
+			if (ctl_addr_parse(optarg, &l, why, sizeof(why)) != 0) {
+				seterr(err, errlen, "--listen '%s': %s", optarg, why);
+				return -EINVAL;
+			}
+			rc = listen_add(cli, &l);
+			break;
+		}
+		case 'z': {
+			const char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || eq[1] == '\0') {
+				seterr(err, errlen, "--zone '%s': expected NAME=FILE", optarg);
+				return -EINVAL;
+			}
+			char name[1024];
+			uint8_t wire[DNS_NAME_MAXLEN];
+			size_t nlen = (size_t)(eq - optarg);
+			if (nlen < sizeof(name))
+				snprintf(name, sizeof(name), "%.*s", (int)nlen, optarg);
+			if (nlen >= sizeof(name) || dns_name_from_str(name, wire, sizeof(wire)) <= 0) {
+				seterr(err, errlen, "--zone '%s': invalid zone name", optarg);
+				return -EINVAL;
+			}
+			if (zone_find(cli, wire) >= 0) {
+				seterr(err, errlen, "--zone '%s': zone given twice", optarg);
+				return -EINVAL;
+			}
+			rc = zone_add(cli, name, eq + 1);
+			break;
+		}
+		case 'c':
+			rc = replace_str(&cli->config_file, optarg);
+			break;
+		case 'w':
+			if (parse_uint(optarg, 1, CTL_WORKERS_MAX, &cli->workers) != 0) {
+				seterr(err, errlen, "--workers '%s': expected 1..%u", optarg, CTL_WORKERS_MAX);
+				return -EINVAL;
+			}
+			*set |= SET_WORKERS;
+			break;
+		case OPT_UDP_MAX:
+			if (parse_uint(optarg, CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX, &cli->udp_max_payload)) {
+				seterr(err, errlen, "--udp-max-payload '%s': expected %u..%u", optarg,
+				       CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX);
+				return -EINVAL;
+			}
+			*set |= SET_UDP_MAX;
+			break;
+		case OPT_TCP_IDLE:
+			if (parse_uint(optarg, 1, CTL_TCP_IDLE_MAX, &cli->tcp_idle_ms) != 0) {
+				seterr(err, errlen, "--tcp-idle-timeout '%s': expected 1..%u milliseconds",
+				       optarg, CTL_TCP_IDLE_MAX);
+				return -EINVAL;
+			}
+			*set |= SET_TCP_IDLE;
+			break;
+		case OPT_CONTROL:
+			if (optarg[0] == '\0') {
+				seterr(err, errlen, "--control: empty path");
+				return -EINVAL;
+			}
+			rc = replace_str(&cli->control_path, optarg);
+			*set |= SET_CONTROL;
+			break;
+		case OPT_PIN:
+			cli->pin = true;
+			*set |= SET_PIN;
+			break;
+		case OPT_CHECK:
+			cli->action = CTL_ACTION_CHECK;
+			break;
+		case 'f':
+			break; /* sigedge always runs in the foreground */
+		case OPT_LOG_LEVEL:
+			if (ctl_log_level_parse(optarg, &cli->log_level) != 0) {
+				seterr(err, errlen,
+				       "--log-level '%s': expected error, warning, info or debug", optarg);
+				return -EINVAL;
+			}
+			*set |= SET_LOG_LEVEL;
+			break;
+		case 'h':
+			cli->action = CTL_ACTION_HELP;
+			return 0;
+		case 'V':
+			cli->action = CTL_ACTION_VERSION;
+			return 0;
+		case ':':
+			seterr(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			seterr(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (rc == 0 && optind < argc) {
+		seterr(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (rc == -ENOMEM)
+		seterr(err, errlen, "out of memory");
+	return rc;
+}
+
+/* Lay the command line over the file's settings. */
+static int
+merge(struct ctl_config *cfg, struct ctl_config *cli, unsigned set)
+{
+	if (set & SET_WORKERS)
+		cfg->workers = cli->workers;
+	if (set & SET_UDP_MAX)
+		cfg->udp_max_payload = cli->udp_max_payload;
+	if (set & SET_TCP_IDLE)
+		cfg->tcp_idle_ms = cli->tcp_idle_ms;
+	if (set & SET_PIN)
+		cfg->pin = cli->pin;
+	if (set & SET_LOG_LEVEL)
+		cfg->log_level = cli->log_level;
+	if (set & SET_CONTROL) {
+		free(cfg->control_path);
+		cfg->control_path = cli->control_path;
+		cli->control_path = NULL;
+	}
+	if (cli->nlisten) {
+		listen_clear(cfg);
+		cfg->listen = cli->listen;
+		cfg->nlisten = cli->nlisten;
+		cli->listen = NULL;
+		cli->nlisten = 0;
+	}
+	for (size_t i = 0; i < cli->nzones; i++) {
+		uint8_t wire[DNS_NAME_MAXLEN];
+		dns_name_from_str(cli->zones[i].name, wire, sizeof(wire));
+		long at = zone_find(cfg, wire);
+		if (at < 0) {
+			int rc = zone_add(cfg, cli->zones[i].name, cli->zones[i].file);
+			if (rc)
+				return rc;
+		} else {
+			struct ctl_zone_conf *z = &cfg->zones[at];
+			free(z->file);
+			z->file = cli->zones[i].file;
+			cli->zones[i].file = NULL;
+		}
+	}
+	return 0;
+}
+
+int
+ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t errlen)
+{
+	struct ctl_config cli = { 0 };
+	unsigned set = 0;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	err[0] = '\0';
+	rc = cli_parse(argc, argv, &cli, &set, err, errlen);
+	if (rc || cli.action == CTL_ACTION_HELP || cli.action == CTL_ACTION_VERSION) {
+		cfg->action = cli.action;
+		ctl_config_free(&cli);
+		if (rc)
+			cfg->action = CTL_ACTION_RUN;
+		return rc;
+	}
+
+	cfg->action = cli.action;
+	cfg->workers = online_cpus();
+	cfg->udp_max_payload = CTL_UDP_MAX_DEFAULT;
+	cfg->tcp_idle_ms = CTL_TCP_IDLE_DEFAULT;
+	cfg->log_level = CTL_LOG_INFO;
+	if (cli.config_file) {
+		cfg->config_file = cli.config_file;
+		cli.config_file = NULL;
+		rc = conf_read(cfg, cfg->config_file, err, errlen);
+	}
+	if (rc == 0)
+		rc = merge(cfg, &cli, set);
+	if (rc == 0 && !cfg->control_path) {
+		char path[256];
+		rc = ctl_control_default_path(path, sizeof(path));
+		if (rc == 0)
+			rc = replace_str(&cfg->control_path, path);
+	}
+	if (rc == 0 && cfg->nlisten == 0) {
+		seterr(err, errlen, "no listen address: give --listen ADDR[:PORT] or server.listen "
+			"in the configuration file");
+		rc = -EINVAL;
+	}
+	if (rc == -ENOMEM)
+		seterr(err, errlen, "out of memory");
+	ctl_config_free(&cli);
+	if (rc)
+		ctl_config_free(cfg);
+	return rc;
+}
+
+/* ---- manual ---- */
+
+void
+ctl_opts_usage(FILE *out)
+{
+	char path[256];
+	if (ctl_control_default_path(path, sizeof(path)) != 0)
+		snprintf(path, sizeof(path), "(too long)");
+	fprintf(out,
+"NAME\n"
+"    sigedge - authoritative DNS server for the edge\n"
+"\n"
+"SYNOPSIS\n"
+"    sigedge [--config FILE] [--listen ADDR[:PORT]]... [--zone NAME=FILE]...\n"
+"            [--workers N] [--udp-max-payload N] [--tcp-idle-timeout MS]\n"
+"            [--control PATH] [--pin] [--log-level LEVEL] [--check] [--foreground]\n"
+"    sigedge --help | --version\n"
+"\n"
+"DESCRIPTION\n"
+"    sigedge serves the zones it is given, answering queries over UDP and TCP on\n"
+"    every listen address with one worker thread per CPU. The main thread loads\n"
+"    zones, serves the control socket (see sigedgectl(8)) and handles signals.\n"
+"    It always runs in the foreground and logs to standard error; a service\n"
+"    manager (systemd, runit, s6) supervises it. There is no daemon mode.\n"
+"\n"
+"    Every setting can be given on the command line and in the configuration\n"
+"    file; the command line wins. --listen replaces the file's listen list;\n"
+"    --zone adds a zone, or changes the file of a zone of the same name.\n"
+"\n"
+"OPTIONS\n"
+"    -c, --config FILE\n"
+"        Read settings from FILE (libconfig syntax, see CONFIGURATION FILE).\n"
+"    -l, --listen ADDR[:PORT]\n"
+"        Serve UDP and TCP on this address; repeat for more. IPv4 as\n"
+"        192.0.2.1:5300, IPv6 in brackets as [2001:db8::1]:5300; the port\n"
+"        defaults to %d. Numeric addresses only. At least one is required.\n"
+"    -z, --zone NAME=FILE\n"
+"        Serve zone NAME from the RFC 1035 zone file FILE (relative paths are\n"
+"        relative to the working directory); repeat for more. No zones is\n"
+"        allowed (every query is then REFUSED) but is warned about.\n"
+"    -w, --workers N\n"
+"        Number of worker threads, 1..%d. Default: the number of online CPUs\n"
+"        (%u here).\n"
+"    --udp-max-payload N\n"
+"        Largest UDP reply sent and the EDNS buffer size advertised, %d..%d.\n"
+"        Default: %d.\n"
+"    --tcp-idle-timeout MS\n"
+"        Close a TCP connection idle for MS milliseconds, 1..%d.\n"
+"        Default: %d.\n"
+"    --control PATH\n"
+"        Unix socket for sigedgectl. Default: /run/sigedge/control.sock when\n"
+"        run as root, else $XDG_RUNTIME_DIR/sigedge.sock when XDG_RUNTIME_DIR is\n"
+"        set, else /tmp/sigedge-UID.sock (here: %s).\n"
+"        The socket is created with mode 0600, so only its owner can use it;\n"
+"        a missing last directory is created with mode 0750.\n"
+"    --pin\n"
+"        Pin worker i to CPU i (modulo the CPU count). Default: off.\n"
+"    --log-level LEVEL\n"
+"        error, warning, info or debug. Default: info.\n"
+"    --check\n"
+"        Read the configuration and load every zone, report any error, and exit\n"
+"        (status 0 when all is well, 1 otherwise) without serving.\n"
+"    -f, --foreground\n"
+"        Accepted for service managers; sigedge always runs in the foreground.\n"
+"    -h, --help\n"
+"        Show this text and exit.\n"
+"    -V, --version\n"
+"        Show the version and exit.\n"
+"\n"
+"CONFIGURATION FILE\n"
+"    server: {\n"
+"        listen = [\"127.0.0.1:5300\", \"[::1]:5300\"];  # or one string\n"
+"        workers = 2;\n"
+"        udp-max-payload = 1232;\n"
+"        tcp-idle-timeout = 10000;\n"
+"        control = \"/run/sigedge/control.sock\";\n"
+"        pin = false;\n"
+"        log-level = \"info\";\n"
+"    };\n"
+"    zones = (\n"
+"        { name = \"example.com\"; file = \"zones/example.com.zone\"; }\n"
+"    );\n"
+"    Every setting is optional. A relative zone file path is relative to the\n"
+"    directory of the configuration file. An unknown setting is an error that\n"
+"    names the setting and its line.\n"
+"\n"
+"SIGNALS\n"
+"    SIGHUP   Reload every zone from its file. A zone whose file fails to load\n"
+"             keeps serving its previous version; the error is logged with the\n"
+"             file and line. The configuration file is not read again.\n"
+"    SIGTERM, SIGINT\n"
+"             Stop serving, remove the control socket and exit with status 0.\n"
+"\n"
+"FILES\n"
+"    /run/sigedge/control.sock   default control socket when run as root\n"
+"\n"
+"EXIT STATUS\n"
+"    0  clean shutdown, or --check/--help/--version succeeded\n"
+"    1  invalid configuration file, a zone failed to load, or start-up failed\n"
+"       (address in use, control socket in use, ...)\n"
+"    2  invalid command line\n"
+"\n"
+"EXAMPLES\n"
+"    Serve one zone on a high port for a test:\n"
+"        sigedge --listen 127.0.0.1:5300 --zone example.com=example.com.zone \\\n"
+"                --control /tmp/sigedge.sock\n"
+"    Validate a configuration before a restart:\n"
+"        sigedge --config /etc/sigedge/sigedge.conf --check\n"
+"    Reload zones after editing them:\n"
+"        kill -HUP $(pidof sigedge)     or     sigedgectl zone reload\n"
+"\n"
+"SEE ALSO\n"
+"    sigedgectl(8), kdig(1)\n",
+		CTL_PORT_DEFAULT, CTL_WORKERS_MAX, online_cpus(), CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX,
+		CTL_UDP_MAX_DEFAULT, CTL_TCP_IDLE_MAX, CTL_TCP_IDLE_DEFAULT, path);
+}

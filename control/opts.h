@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sigedge's settings: the command line and the libconfig configuration file,
+ * merged into one struct ctl_config. Every setting has a command-line flag
+ * and a configuration file entry; a flag given on the command line wins.
+ * For the lists: --listen replaces the file's listen addresses; --zone adds a
+ * zone, or replaces the file of the zone with the same name.
+ *
+ * Threading: control thread only; the functions keep no state between calls.
+ */
+#ifndef SIGEDGE_CTL_OPTS_H
+#define SIGEDGE_CTL_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "control/log.h"
+#include "dataplane/io/socket.h"
+
+#define CTL_PORT_DEFAULT 53
+#define CTL_UDP_MAX_DEFAULT 1232
+#define CTL_UDP_MAX_MIN 512
+#define CTL_UDP_MAX_MAX 4096
+#define CTL_TCP_IDLE_DEFAULT 10000
+#define CTL_TCP_IDLE_MAX 3600000
+#define CTL_WORKERS_MAX 1024
+
+/* One configured zone. */
+struct ctl_zone_conf {
+	char *name;   /* apex as written by the operator */
+	char *file;   /* zone file; a relative path in the config file is already
+	                 prefixed with the config file's directory */
+};
+
+/* What the command line asks for. */
+enum ctl_action {
+	CTL_ACTION_RUN,      /* serve */
+	CTL_ACTION_CHECK,    /* --check: load configuration and zones, then exit */
+	CTL_ACTION_HELP,     /* --help */
+	CTL_ACTION_VERSION,  /* --version */
+};
+
+/* Everything the daemon needs to start. All memory is owned by the struct. */
+struct ctl_config {
+	enum ctl_action action;
+	char *config_file;               /* NULL when none was given */
+	struct dp_listen *listen;
+	size_t nlisten;
+	struct ctl_zone_conf *zones;
+	size_t nzones;
+	unsigned workers;                /* default: online CPUs */
+	unsigned udp_max_payload;        /* CTL_UDP_MAX_MIN..CTL_UDP_MAX_MAX */
+	unsigned tcp_idle_ms;            /* 1..CTL_TCP_IDLE_MAX */
+	char *control_path;              /* default: ctl_control_default_path() */
+	bool pin;
+	enum ctl_log_level log_level;
+};
+
+/*
+ * Parse argv (getopt_long; restartable, so tests may call it repeatedly),
+ * read the configuration file when one is named, merge, and fill defaults.
+ * With --help or --version only cfg->action is meaningful.
+ * Returns 0; -EINVAL for a command-line error; DNS_ESYNTAX for an invalid
+ * configuration file (err then starts with "FILE:LINE: "), another negative
+ * errno when the file cannot be read. err always says what is wrong and
+ * cfg is left empty (safe to pass to ctl_config_free) on error.
+ */
+int ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t errlen);
+
+/* Free what cfg owns and zero it. */
+void ctl_config_free(struct ctl_config *cfg);
+
+/*
+ * Parse a listen address: "192.0.2.1", "192.0.2.1:5300", "[2001:db8::1]",
+ * "[2001:db8::1]:5300", "[fe80::1%eth0]:53" or a bare IPv6 address without
+ * a port ("::1"). No host names. A missing port is CTL_PORT_DEFAULT.
+ * Returns 0, or -EINVAL with the reason in err.
+ */
+int ctl_addr_parse(const char *s, struct dp_listen *out, char *err, size_t errlen);
+
+/*
+ * Format an address the way ctl_addr_parse reads it, always with the port
+ * ("192.0.2.1:53", "[::1]:53"). Returns the length, or -ENOSPC.
+ */
+int ctl_addr_format(const struct dp_listen *l, char *out, size_t cap);
+
+/* The --help text (a manual page) for sigedge, with the defaults of this host. */
+void ctl_opts_usage(FILE *out);
+
+#endif

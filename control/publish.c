@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "control/publish.h"
+
+#include <stdlib.h>
+
+#include "dns/zone.h"
+
+static void
+view_free(struct dp_view *v)
+{
+	if (!v)
+		return;
+	/* The zone set was created non-const by the control thread; the view
+	 * only exposes it read-only to the workers. */
+	dns_zoneset_free((struct dns_zoneset *)v->zones);
+	free(v);
+}
+
+void
+ctl_publish_init(struct ctl_publisher *p, struct dp_runtime *rt)
+{
+	p->rt = rt;
+	p->current = NULL;
+	ck_epoch_register(&rt->epoch, &p->rec, NULL);
+}
+
+void
+ctl_publish_view(struct ctl_publisher *p, struct dp_view *v)
+{
+	struct dp_view *old = p->current;
+
+	/* Release: everything written into v and its zone set before this store
+	 * is visible to a worker whose acquire load (dp_view_enter) sees v. */
+	atomic_store_explicit(&p->rt->view, v, memory_order_release);
+	p->current = v;
+	if (!old)
+		return;
+
+	/*
+	 * A worker can only hold old if it loaded rt->view inside an epoch
+	 * section. ck_epoch_synchronize starts with a full fence, so the store
+	 * above is globally visible before it inspects the records, and it
+	 * returns only once every section that was active then has ended. A
+	 * section that begins later sees v: ck_epoch_begin fences between
+	 * marking the record active and the worker's load of rt->view, so either
+	 * synchronize observed that section as active (and waited for it) or the
+	 * worker's load comes after our store. Hence old is unreachable here.
+	 */
+	ck_epoch_synchronize(&p->rec);
+	view_free(old);
+}
+
+void
+ctl_publish_fini(struct ctl_publisher *p)
+{
+	view_free(p->current);
+	p->current = NULL;
+	atomic_store_explicit(&p->rt->view, NULL, memory_order_relaxed);
+	ck_epoch_unregister(&p->rec);
+}

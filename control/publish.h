@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Publication of new views to the workers (DESIGN.md section 3): one release
+ * store of the new struct dp_view into rt->view, an epoch grace period on the
+ * control thread's own ck_epoch record, then the old view and its zone set
+ * are freed.
+ *
+ * Threading: control thread only; the publisher is the only writer of
+ * rt->view.
+ */
+#ifndef SIGEDGE_CTL_PUBLISH_H
+#define SIGEDGE_CTL_PUBLISH_H
+
+#include <ck_epoch.h>
+
+#include "dataplane/core/engine.h"
+#include "dataplane/core/worker.h"
+
+struct ctl_publisher {
+	struct dp_runtime *rt;
+	ck_epoch_record_t rec;   /* the control thread's record in rt->epoch */
+	struct dp_view *current; /* what rt->view points to; owned */
+};
+
+/*
+ * Register the control thread's epoch record with rt->epoch, which the
+ * caller has initialised with ck_epoch_init. rt->view starts out NULL.
+ */
+void ctl_publish_init(struct ctl_publisher *p, struct dp_runtime *rt);
+
+/*
+ * Make v (malloc'd, with a zone set from dns_zoneset_new in v->zones) the
+ * view the workers use. Takes ownership of v and its zone set. Returns after
+ * no worker can still be using the previous view, which is then freed with
+ * its zone set.
+ */
+void ctl_publish_view(struct ctl_publisher *p, struct dp_view *v);
+
+/* Free the current view. Only after every worker has stopped. */
+void ctl_publish_fini(struct ctl_publisher *p);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configured zones and the version of each that is being served.
+ *
+ * Loading is two-step so that a reload can be abandoned without a trace:
+ * ctl_zones_load puts a freshly loaded version aside as "pending";
+ * ctl_zones_build makes a zone set from the pending versions where there are
+ * any and the served ones elsewhere; ctl_zones_commit then makes the pending
+ * versions the served ones, or ctl_zones_abort drops them.
+ *
+ * Threading: control thread only.
+ */
+#ifndef SIGEDGE_CTL_ZONES_H
+#define SIGEDGE_CTL_ZONES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "control/opts.h"
+#include "dns/name.h"
+
+struct dns_zone;
+struct dns_zoneset;
+
+struct ctl_zone {
+	char *name;                     /* apex as configured; owned */
+	char *file;                     /* zone file; owned */
+	uint8_t apex[DNS_NAME_MAXLEN];  /* apex in wire form */
+	struct dns_zone *served;        /* one reference; NULL until first committed */
+	struct dns_zone *pending;       /* one reference; loaded, not yet committed */
+	time_t loaded_at;               /* when served was committed */
+};
+
+struct ctl_zones {
+	struct ctl_zone *v;
+	size_t n;
+};
+
+/*
+ * Copy the configured names and files; nothing is loaded yet.
+ * Returns 0, -EINVAL for an invalid name (the configuration parser has
+ * already rejected those) or -ENOMEM.
+ */
+int ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n);
+
+/* Drop every reference and free. */
+void ctl_zones_free(struct ctl_zones *zs);
+
+/* Index of the zone whose apex is name (presentation form, any case), or -1. */
+long ctl_zones_find(const struct ctl_zones *zs, const char *name);
+
+/*
+ * Load zone i from its file into pending (replacing an older pending one).
+ * Returns 0, or the negative code of dns_zone_load with "FILE:LINE: reason"
+ * in err; the zone's served and pending versions are then unchanged.
+ */
+int ctl_zones_load(struct ctl_zones *zs, size_t i, char *err, size_t errlen);
+
+/*
+ * A new zone set of the pending version of each zone, else its served one
+ * (zones with neither are left out). The caller owns it (dns_zoneset_free).
+ * Returns NULL when out of memory.
+ */
+struct dns_zoneset *ctl_zones_build(const struct ctl_zones *zs);
+
+/* Make every pending version the served one, stamped with now. */
+void ctl_zones_commit(struct ctl_zones *zs, time_t now);
+
+/* Drop every pending version. */
+void ctl_zones_abort(struct ctl_zones *zs);
+
+#endif

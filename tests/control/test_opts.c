@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Command line, configuration file and listen address parsing (control/opts). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control/ctlproto.h"
+#include "control/opts.h"
+#include "dns/err.h"
+#include "tests/tap.h"
+
+static char tmpdir[] = "/tmp/sigedge-test-opts-XXXXXX";
+static char err[1024];
+
+/* Run ctl_opts_parse on a NULL-terminated argument list (argv[0] is added). */
+static int
+parse(struct ctl_config *cfg, ...)
+{
+	char *argv[64];
+	int argc = 0;
+	va_list ap;
+	argv[argc++] = strdup("sigedge");
+	va_start(ap, cfg);
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL;)
+		argv[argc++] = strdup(a);
+	va_end(ap);
+	argv[argc] = NULL;
+	int rc = ctl_opts_parse(argc, argv, cfg, err, sizeof(err));
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	return rc;
+}
+
+/* Write a file in the temporary directory and return its path (static buffer). */
+static const char *
+write_file(const char *name, const char *text)
+{
+	static char path[512];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static int
+starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void
+test_addr_good(void)
+{
+	struct dp_listen l;
+	char buf[128];
+
+	is_int(ctl_addr_parse("127.0.0.1:5300", &l, err, sizeof(err)), 0, "IPv4 with port");
+	is_int(l.addr.ss_family, AF_INET, "  is IPv4");
+	is_int(ntohs(((struct sockaddr_in *)&l.addr)->sin_port), 5300, "  port 5300");
+	is_int(l.addrlen, sizeof(struct sockaddr_in), "  addrlen");
+	ctl_addr_format(&l, buf, sizeof(buf));
+	is_str(buf, "127.0.0.1:5300", "  formats back");
+
+	is_int(ctl_addr_parse("192.0.2.1", &l, err, sizeof(err)), 0, "IPv4 without port");
+	is_int(ntohs(((struct sockaddr_in *)&l.addr)->sin_port), 53, "  default port 53");
+
+	is_int(ctl_addr_parse("[::1]:5300", &l, err, sizeof(err)), 0, "IPv6 in brackets with port");
+	is_int(l.addr.ss_family, AF_INET6, "  is IPv6");
+	is_int(ntohs(((struct sockaddr_in6 *)&l.addr)->sin6_port), 5300, "  port 5300");
+	is_int(l.addrlen, sizeof(struct sockaddr_in6), "  addrlen");
+	ctl_addr_format(&l, buf, sizeof(buf));
+	is_str(buf, "[::1]:5300", "  formats back");
+
+	is_int(ctl_addr_parse("[2001:db8::1]", &l, err, sizeof(err)), 0, "IPv6 in brackets, no port");
+	is_int(ntohs(((struct sockaddr_in6 *)&l.addr)->sin6_port), 53, "  default port 53");
+	ctl_addr_format(&l, buf, sizeof(buf));
+	is_str(buf, "[2001:db8::1]:53", "  formats with the port");
+
+	is_int(ctl_addr_parse("::1", &l, err, sizeof(err)), 0, "bare IPv6 address");
+	is_int(l.addr.ss_family, AF_INET6, "  is IPv6");
+	is_int(ntohs(((struct sockaddr_in6 *)&l.addr)->sin6_port), 53, "  default port 53");
+
+	is_int(ctl_addr_parse("[fe80::1%lo]:53", &l, err, sizeof(err)), 0, "link-local with scope");
+	is_int(((struct sockaddr_in6 *)&l.addr)->sin6_scope_id, if_nametoindex("lo"),
+	       "  scope is lo's index");
+	ctl_addr_format(&l, buf, sizeof(buf));
+	is_str(buf, "[fe80::1%lo]:53", "  formats with the interface name");
+
+	is_int(ctl_addr_parse("0.0.0.0:65535", &l, err, sizeof(err)), 0, "highest port");
+}
+
+static void
+test_addr_bad(void)
+{
+	static const struct {
+		const char *in, *why;
+	} bad[] = {
+		{ "", "missing address" },
+		{ ":53", "missing address" },
+		{ "[]:53", "missing address" },
+		{ "127.0.0.1:", "invalid port" },
+		{ "127.0.0.1:0", "invalid port" },
+		{ "127.0.0.1:65536", "invalid port" },
+		{ "127.0.0.1:53x", "invalid port" },
+		{ "127.0.0.1:-1", "invalid port" },
+		{ "127.0.0.1: 53", "invalid port" },
+		{ "[::1", "missing ']'" },
+		{ "[::1]5300", "expected ':PORT'" },
+		{ "[::1]:", "invalid port" },
+		{ "[127.0.0.1]:53", "not an IPv6 address" },
+		{ "[::g]:53", "not an IPv6 address" },
+		{ "[fe80::1%nosuchif0]:53", "unknown interface" },
+		{ "localhost:53", "not an IPv4 address" },
+		{ "127.1", "not an IPv4 address" },
+		{ "256.0.0.1", "not an IPv4 address" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct dp_listen l;
+		err[0] = '\0';
+		is_int(ctl_addr_parse(bad[i].in, &l, err, sizeof(err)), -EINVAL, "rejects '%s'",
+		       bad[i].in);
+		ok(strstr(err, bad[i].why) != NULL, "  reason '%s' (got '%s')", bad[i].why, err);
+	}
+}
+
+static void
+test_defaults(void)
+{
+	struct ctl_config cfg;
+	char path[256];
+	is_int(parse(&cfg, "--listen", "127.0.0.1:5300", NULL), 0, "minimal command line");
+	is_int(cfg.action, CTL_ACTION_RUN, "  action run");
+	is_int(cfg.nlisten, 1, "  one listen address");
+	is_int(cfg.nzones, 0, "  no zones");
+	is_int(cfg.workers, sysconf(_SC_NPROCESSORS_ONLN), "  workers = online CPUs");
+	is_int(cfg.udp_max_payload, 1232, "  udp-max-payload 1232");
+	is_int(cfg.tcp_idle_ms, 10000, "  tcp-idle-timeout 10000");
+	is_int(cfg.pin, 0, "  not pinned");
+	is_int(cfg.log_level, CTL_LOG_INFO, "  log level info");
+	ok(cfg.config_file == NULL, "  no config file");
+	ctl_control_default_path(path, sizeof(path));
+	is_str(cfg.control_path, path, "  default control socket");
+	ctl_config_free(&cfg);
+
+	ctl_control_default_path(path, sizeof(path));
+	if (geteuid() == 0)
+		is_str(path, "/run/sigedge/control.sock", "root's default control socket");
+	else
+		ok(strstr(path, "sigedge") != NULL, "user's default control socket %s", path);
+}
+
+static void
+test_cmdline_full(void)
+{
+	struct ctl_config cfg;
+	is_int(parse(&cfg, "--listen", "127.0.0.1:5300", "-l", "[::1]:5301", "--zone",
+		     "example.com=zones/example.com.zone", "-z", "Example.NET.=/srv/net.zone",
+		     "--workers", "3", "--udp-max-payload", "4096", "--tcp-idle-timeout", "500",
+		     "--control", "/tmp/x.sock", "--pin", "--log-level", "debug", "--foreground",
+		     "--check", NULL),
+	       0, "every flag");
+	is_int(cfg.action, CTL_ACTION_CHECK, "  --check");
+	is_int(cfg.nlisten, 2, "  two listen addresses");
+	is_int(cfg.listen[1].addr.ss_family, AF_INET6, "  second is IPv6");
+	is_int(cfg.nzones, 2, "  two zones");
+	is_str(cfg.zones[0].name, "example.com", "  zone 1 name");
+	is_str(cfg.zones[0].file, "zones/example.com.zone", "  zone 1 file stays relative to cwd");
+	is_str(cfg.zones[1].name, "Example.NET.", "  zone 2 name as written");
+	is_str(cfg.zones[1].file, "/srv/net.zone", "  zone 2 file");
+	is_int(cfg.workers, 3, "  workers");
+	is_int(cfg.udp_max_payload, 4096, "  udp-max-payload");
+	is_int(cfg.tcp_idle_ms, 500, "  tcp-idle-timeout");
+	is_str(cfg.control_path, "/tmp/x.sock", "  control");
+	is_int(cfg.pin, 1, "  pin");
+	is_int(cfg.log_level, CTL_LOG_DEBUG, "  log level");
+	ctl_config_free(&cfg);
+
+	is_int(parse(&cfg, "--help", NULL), 0, "--help");
+	is_int(cfg.action, CTL_ACTION_HELP, "  action help (no listen needed)");
+	ctl_config_free(&cfg);
+	is_int(parse(&cfg, "-V", NULL), 0, "-V");
+	is_int(cfg.action, CTL_ACTION_VERSION, "  action version");
+	ctl_config_free(&cfg);
+}
+
+static void
+test_cmdline_bad(void)
+{
+	static const struct {
+		const char *args[4];
+		const char *why;
+	} bad[] = {
+		{ { "--bogus" }, "unknown option '--bogus'" },
+		{ { "-x" }, "unknown option '-x'" },
+		{ { "--workers" }, "needs an argument" },
+		{ { "--workers", "0" }, "--workers '0'" },
+		{ { "--workers", "two" }, "--workers 'two'" },
+		{ { "--workers", "1025" }, "--workers '1025'" },
+		{ { "--workers", "-1" }, "--workers '-1'" },
+		{ { "--udp-max-payload", "511" }, "expected 512..4096" },
+		{ { "--udp-max-payload", "4097" }, "expected 512..4096" },
+		{ { "--tcp-idle-timeout", "0" }, "--tcp-idle-timeout '0'" },
+		{ { "--zone", "example.com" }, "expected NAME=FILE" },
+		{ { "--zone", "=f.zone" }, "expected NAME=FILE" },
+		{ { "--zone", "example.com=" }, "expected NAME=FILE" },
+		{ { "--zone", "a..b=f.zone" }, "invalid zone name" },
+		{ { "--zone", "a.example=1", "--zone", "A.example.=2" }, "zone given twice" },
+		{ { "--listen", "localhost" }, "--listen 'localhost'" },
+		{ { "--log-level", "loud" }, "--log-level 'loud'" },
+		{ { "--control", "" }, "empty path" },
+		{ { "stray" }, "unexpected argument 'stray'" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ctl_config cfg;
+		const char *const *a = bad[i].args;
+		err[0] = '\0';
+		int rc = parse(&cfg, "--listen", "127.0.0.1", a[0], a[1], a[2], a[3], NULL);
+		is_int(rc, -EINVAL, "rejects %s %s", a[0], a[1] ? a[1] : "");
+		ok(strstr(err, bad[i].why) != NULL, "  says '%s' (got '%s')", bad[i].why, err);
+		ok(cfg.listen == NULL && cfg.zones == NULL && cfg.control_path == NULL,
+		   "  leaves cfg empty");
+	}
+
+	struct ctl_config cfg;
+	is_int(parse(&cfg, "--zone", "example.com=x.zone", NULL), -EINVAL, "no listen address");
+	ok(strstr(err, "no listen address") != NULL, "  says so (got '%s')", err);
+}
+
+static void
+test_config_good(void)
+{
+	struct ctl_config cfg;
+	const char *path = write_file("good.conf",
+		"# sigedge test configuration\n"
+		"server: {\n"
+		"  listen = [\"127.0.0.1:5300\", \"[::1]:5300\"];\n"
+		"  workers = 2;\n"
+		"  udp-max-payload = 1400;\n"
+		"  tcp-idle-timeout = 2500;\n"
+		"  control = \"/tmp/ctl.sock\";\n"
+		"  pin = true;\n"
+		"  log-level = \"warning\";\n"
+		"};\n"
+		"zones = (\n"
+		"  { name = \"example.com\"; file = \"zones/example.com.zone\"; },\n"
+		"  { name = \"example.net\"; file = \"/abs/example.net.zone\"; }\n"
+		");\n");
+	char want[600];
+
+	is_int(parse(&cfg, "--config", path, NULL), 0, "full configuration file");
+	is_str(cfg.config_file, path, "  config_file kept");
+	is_int(cfg.nlisten, 2, "  two listen addresses");
+	is_int(cfg.listen[0].addr.ss_family, AF_INET, "  first IPv4");
+	is_int(cfg.listen[1].addr.ss_family, AF_INET6, "  second IPv6");
+	is_int(ntohs(((struct sockaddr_in6 *)&cfg.listen[1].addr)->sin6_port), 5300, "  port");
+	is_int(cfg.workers, 2, "  workers");
+	is_int(cfg.udp_max_payload, 1400, "  udp-max-payload");
+	is_int(cfg.tcp_idle_ms, 2500, "  tcp-idle-timeout");
+	is_str(cfg.control_path, "/tmp/ctl.sock", "  control");
+	is_int(cfg.pin, 1, "  pin");
+	is_int(cfg.log_level, CTL_LOG_WARNING, "  log level");
+	is_int(cfg.nzones, 2, "  two zones");
+	snprintf(want, sizeof(want), "%s/zones/example.com.zone", tmpdir);
+	is_str(cfg.zones[0].file, want, "  relative zone file is relative to the config's directory");
+	is_str(cfg.zones[1].file, "/abs/example.net.zone", "  absolute zone file unchanged");
+	ctl_config_free(&cfg);
+
+	path = write_file("single.conf", "server: { listen = \"192.0.2.1\"; };\nzones = [];\n");
+	is_int(parse(&cfg, "-c", path, NULL), 0, "listen as one string, empty zone list");
+	is_int(cfg.nlisten, 1, "  one listen address");
+	is_int(cfg.nzones, 0, "  no zones");
+	is_int(cfg.workers, sysconf(_SC_NPROCESSORS_ONLN), "  unset workers keep the default");
+	ctl_config_free(&cfg);
+
+	path = write_file("empty.conf", "");
+	is_int(parse(&cfg, "-c", path, "-l", "127.0.0.1", NULL), 0, "empty configuration file");
+	ctl_config_free(&cfg);
+}
+
+static void
+test_config_override(void)
+{
+	struct ctl_config cfg;
+	const char *path = write_file("base.conf",
+		"server: {\n"
+		"  listen = [\"127.0.0.1:5300\", \"127.0.0.2:5300\"];\n"
+		"  workers = 2;\n"
+		"  udp-max-payload = 1400;\n"
+		"  control = \"/tmp/from-file.sock\";\n"
+		"  pin = true;\n"
+		"  log-level = \"error\";\n"
+		"};\n"
+		"zones = ( { name = \"example.com\"; file = \"a.zone\"; },\n"
+		"          { name = \"example.org\"; file = \"b.zone\"; } );\n");
+
+	is_int(parse(&cfg, "--workers", "3", "--config", path, "--listen", "[::1]:53",
+		     "--zone", "EXAMPLE.com.=/new/a.zone", "--zone", "example.net=c.zone",
+		     "--control", "/tmp/from-flag.sock", "--log-level", "debug", NULL),
+	       0, "flags over a configuration file (flag before --config too)");
+	is_int(cfg.workers, 3, "  --workers wins");
+	is_int(cfg.udp_max_payload, 1400, "  unset flag keeps the file's value");
+	is_int(cfg.pin, 1, "  pin from the file");
+	is_int(cfg.nlisten, 1, "  --listen replaces the file's list");
+	is_int(cfg.listen[0].addr.ss_family, AF_INET6, "  with the flag's address");
+	is_str(cfg.control_path, "/tmp/from-flag.sock", "  --control wins");
+	is_int(cfg.log_level, CTL_LOG_DEBUG, "  --log-level wins");
+	is_int(cfg.nzones, 3, "  --zone adds one and replaces one");
+	is_str(cfg.zones[0].name, "example.com", "  replaced zone keeps its place");
+	is_str(cfg.zones[0].file, "/new/a.zone", "  with the flag's file");
+	is_str(cfg.zones[2].name, "example.net", "  added zone last");
+	is_str(cfg.zones[2].file, "c.zone", "  flag's relative path stays as given");
+	ctl_config_free(&cfg);
+}
+
+/* A configuration that must fail with "PATH:LINE: ..." containing why. */
+static void
+config_bad(const char *name, const char *text, int line, const char *why)
+{
+	struct ctl_config cfg;
+	char want[600];
+	const char *path = write_file(name, text);
+	snprintf(want, sizeof(want), "%s:%d: ", path, line);
+	err[0] = '\0';
+	is_int(parse(&cfg, "-c", path, "-l", "127.0.0.1", NULL), DNS_ESYNTAX, "%s rejected", name);
+	ok(starts_with(err, want), "  at line %d (got '%s')", line, err);
+	ok(strstr(err, why) != NULL, "  says '%s'", why);
+	ok(cfg.listen == NULL && cfg.zones == NULL, "  leaves cfg empty");
+}
+
+static void
+test_config_bad(void)
+{
+	config_bad("syntax.conf", "server: {\n  workers = 2;\n  pin = ;\n};\n", 3, "syntax error");
+	config_bad("unknown-server.conf", "server: {\n  workers = 2;\n  worker = 3;\n};\n", 3,
+		   "unknown setting 'server.worker'");
+	config_bad("unknown-top.conf", "server: { workers = 2; };\n\nzone = ();\n", 3,
+		   "unknown setting 'zone'");
+	config_bad("workers-zero.conf", "server: {\n workers = 0;\n};\n", 2,
+		   "'workers' must be an integer from 1 to 1024");
+	config_bad("workers-string.conf", "server: {\n\n workers = \"2\";\n};\n", 3,
+		   "'workers' must be an integer");
+	config_bad("udp-small.conf", "server: { udp-max-payload = 100; };\n", 1,
+		   "'udp-max-payload' must be an integer from 512 to 4096");
+	config_bad("tcp-float.conf", "server: { tcp-idle-timeout = 1.5; };\n", 1,
+		   "'tcp-idle-timeout' must be an integer");
+	config_bad("pin-int.conf", "server: {\n pin = 1;\n};\n", 2, "'pin' must be true or false");
+	config_bad("log-level.conf", "server: {\n log-level = \"loud\";\n};\n", 2,
+		   "'log-level' must be error, warning, info or debug");
+	config_bad("control-empty.conf", "server: { control = \"\"; };\n", 1,
+		   "'control' must not be empty");
+	config_bad("listen-bad.conf",
+		   "server: {\n listen = [\n  \"127.0.0.1:53\",\n  \"127.0.0.1:99999\"\n ];\n};\n", 2,
+		   "invalid listen address '127.0.0.1:99999': invalid port");
+	config_bad("listen-int.conf", "server: { listen = 53; };\n", 1,
+		   "'listen' must be a string or a list of strings");
+	config_bad("server-scalar.conf", "server = 1;\n", 1, "'server' must be a group");
+	config_bad("zones-group.conf", "zones = { name = \"a\"; file = \"b\"; };\n", 1,
+		   "'zones' must be a list");
+	config_bad("zone-nofile.conf", "zones = (\n  { name = \"example.com\"; }\n);\n", 2,
+		   "zone entry without 'file'");
+	config_bad("zone-noname.conf", "zones = (\n\n  { file = \"x.zone\"; }\n);\n", 3,
+		   "zone entry without 'name'");
+	config_bad("zone-key.conf", "zones = (\n  { name = \"a.example\";\n    fiel = \"x\"; }\n);\n",
+		   3, "unknown setting 'zones.fiel'");
+	config_bad("zone-dup.conf",
+		   "zones = (\n  { name = \"example.com\"; file = \"a\"; },\n"
+		   "  { name = \"EXAMPLE.COM.\"; file = \"b\"; }\n);\n",
+		   3, "zone 'EXAMPLE.COM.' is listed twice");
+	config_bad("zone-name.conf", "zones = ( { name = \"a..b\"; file = \"x\"; } );\n", 1,
+		   "invalid zone name 'a..b'");
+	config_bad("zone-scalar.conf", "zones = ( \"example.com\" );\n", 1,
+		   "zone entries must be groups");
+
+	struct ctl_config cfg;
+	char missing[512];
+	snprintf(missing, sizeof(missing), "%s/does-not-exist.conf", tmpdir);
+	is_int(parse(&cfg, "-c", missing, "-l", "127.0.0.1", NULL), -ENOENT, "missing config file");
+	ok(starts_with(err, missing) && strstr(err, "No such file"), "  names the file (got '%s')",
+	   err);
+}
+
+static void
+test_usage(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	ctl_opts_usage(f);
+	fclose(f);
+	static const char *const want[] = {
+		"SYNOPSIS", "OPTIONS", "CONFIGURATION FILE", "SIGNALS", "FILES", "EXIT STATUS",
+		"EXAMPLES", "--listen", "--zone", "--config", "--workers", "--udp-max-payload",
+		"--tcp-idle-timeout", "--control", "--pin", "--check", "--foreground", "--log-level",
+		"--help", "--version", "SIGHUP", "SIGTERM", "Default: 1232", "Default: 10000",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ok(strstr(text, want[i]) != NULL, "--help mentions %s", want[i]);
+	free(text);
+}
+
+int
+main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		printf("1..0 # SKIP cannot create a temporary directory\n");
+		return 0;
+	}
+	test_addr_good();
+	test_addr_bad();
+	test_defaults();
+	test_cmdline_full();
+	test_cmdline_bad();
+	test_config_good();
+	test_config_override();
+	test_config_bad();
+	test_usage();
+
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		diag("could not remove %s", tmpdir);
+	return tap_done();
+}
