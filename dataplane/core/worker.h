@@ -43,7 +43,7 @@ enum dp_counter {
 	DP_CNT__MAX
 };
 
-/* Name of a counter for statistics output ("rx", "nxdomain", ...). */
+/* Name of a counter for statistics output ("rx", "nxdomain", ...); NULL if out of range. */
 const char *dp_counter_name(enum dp_counter c);
 
 /* One per core; cache-aligned; owned and written by one thread. */
