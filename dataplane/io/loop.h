@@ -36,12 +36,18 @@ struct dp_backend_ops {
 };
 
 /*
- * Run until w->rt->stop is set. Counts rx, tx, dropped on w.
+ * Run until w->rt->stop is set. Counts rx and tx on w (dp_query_answer
+ * counts the queries it drops; a backend counts rx and dropped for messages
+ * it discards before the engine sees them).
  * Threading: the worker's own thread.
  */
 void dp_loop_run(struct dp_worker *w, const struct dp_backend_ops *ops, void *ctx);
 
-/* Answer one burst (exposed for the in-memory driver used by tests and benchmarks). */
+/*
+ * Answer one burst inside one epoch section: sets verdict and outlen of each
+ * message; counts rx and tx. Exposed for the in-memory driver used by tests
+ * and benchmarks.
+ */
 void dp_loop_burst(struct dp_worker *w, struct dp_msg *msgs, unsigned n);
 
 #endif
