@@ -566,6 +566,9 @@ test_cname(void)
 	p = ask(&v_main, "extern.example.com", DNS_T_A, &plain);
 	is_reply(p, LDNS_RCODE_NOERROR, true, false, 1, 0, 0, "target outside the zone: the CNAME only");
 	ldns_pkt_free(p);
+	p = ask(&v_main, "cross.engine.example", DNS_T_A, &plain);
+	is_reply(p, LDNS_RCODE_NOERROR, true, false, 1, 0, 0, "target in another zone served here: not followed");
+	ldns_pkt_free(p);
 	p = ask(&v_main, "loop1.engine.example", DNS_T_A, &plain);
 	is_reply(p, LDNS_RCODE_NOERROR, true, false, 2, 0, 0, "loop of two: each CNAME once");
 	ldns_pkt_free(p);
