@@ -14,7 +14,7 @@ struct reply {
 	struct dns_builder b;
 	const struct dns_query *q;
 	const struct dns_zone *zone;
-	uint8_t rcode;          /* 12-bit rcode; > 15 needs OPT */
+	uint8_t rcode;          /* extended rcode: above 15 (BADVERS) it needs OPT */
 	bool nodata;            /* NOERROR, empty answer, SOA written */
 	bool referral;          /* a delegation's NS RRset written */
 };
@@ -37,7 +37,10 @@ reject_rcode(const struct dns_query *q)
 	/* Record types that exist only inside messages, never in a question. */
 	if (q->qtype == DNS_T_OPT || q->qtype == DNS_T_TSIG || q->qtype == DNS_T_TKEY)
 		return DNS_R_FORMERR;
-	/* Zone transfers are not served by the engine. */
+	/*
+	 * Zone transfers: the engine never answers them; they belong to the
+	 * control thread. This is the one place that decides it.
+	 */
 	if (q->qtype == DNS_T_AXFR || q->qtype == DNS_T_IXFR)
 		return DNS_R_NOTIMP;
 	return DNS_R_NOERROR;

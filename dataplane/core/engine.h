@@ -29,14 +29,18 @@ enum dp_verdict {
 };
 
 /* Query flags. */
-#define DP_Q_TCP 0x1             /* arrived over TCP: no UDP size limit, never TC */
+#define DP_Q_TCP 0x1             /* arrived over TCP: the reply is limited by cap only */
 
 /*
  * Answer one query as an authoritative server (RFC 1034 4.3.2 with RFC 2308,
- * 4592, 6891, 8482). out must hold at least cap bytes; cap is the transport
- * limit (65535 for TCP, the buffer size for UDP); the engine further limits a
- * UDP reply to the requestor's EDNS size (512 without EDNS) and view->udp_max
- * and sets TC when the answer does not fit.
+ * 4592, 6604, 6891, 8482, 9471). out must hold at least cap bytes; cap is the
+ * transport limit (65535 for TCP, the buffer size for UDP); the engine further
+ * limits a UDP reply to the requestor's EDNS size (512 without EDNS, never
+ * less than 512) and view->udp_max, and sets TC when the answer does not fit.
+ * A message shorter than a header, or with QR set, is dropped; one that does
+ * not parse gets FORMERR. flags: DP_Q_*.
+ * Counts into w: udp/tcp, dropped, edns, do, truncated, the reply's rcode,
+ * nodata, referral (rx, tx and tcp-conn are the caller's).
  * Returns an enum dp_verdict; *outlen is set when it is DP_SEND.
  * Threading: called by one worker with its own w, inside its epoch section.
  */
