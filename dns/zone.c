@@ -288,7 +288,8 @@ add_rr(struct loader *l, const ldns_rr *rr, const char *file, unsigned line)
 /*
  * Skip blank and comment-only lines, so that the next entry starts on line
  * *line + 1 (ldns only reports the line an entry ends on). Returns 1 before
- * an entry, 0 at end of file, or a negative errno.
+ * an entry, 0 at end of file, or a negative errno (a read error, or a file
+ * that cannot seek).
  */
 static int
 skip_blank(FILE *fp, int *line)
@@ -305,7 +306,7 @@ skip_blank(FILE *fp, int *line)
 			while ((c = getc(fp)) != '\n' && c != EOF)
 				;
 		if (c == EOF)
-			return 0;
+			return ferror(fp) ? -(errno ? errno : EIO) : 0;
 		if (c == '\n') {
 			(*line)++;
 			continue;
@@ -412,7 +413,7 @@ read_file(struct loader *l, const char *path, const char *from, unsigned from_li
 	for (;;) {
 		rc = skip_blank(fp, &line);
 		if (rc < 0)
-			rc = fail(l, rc, path, (unsigned)line + 1, "%s", strerror(-rc));
+			rc = fail(l, rc, path, 0, "cannot read: %s", strerror(-rc));
 		if (rc <= 0)
 			break;
 		unsigned start = (unsigned)line + 1;

@@ -427,6 +427,15 @@ test_root_and_include(void)
 		ok(node(z, "after.example.net") != NULL, "origin restored after $INCLUDE");
 		dns_zone_unref(z);
 	}
+
+	z = load("example.net", "tests/zones/include-relative.zone");
+	if (z) {
+		const struct dns_node *h = node(z, "host.lab.example.net");
+		const struct dns_rrset *a = h ? dns_node_rrset(h, DNS_T_A) : NULL;
+		ok(a && !node(z, "host.example.net"), "relative $INCLUDE origin");
+		ok(a && a->ttl == 3600, "no $TTL: default TTL 3600");
+		dns_zone_unref(z);
+	}
 }
 
 struct broken {
@@ -494,6 +503,12 @@ test_broken(void)
 	snprintf(want, sizeof(want), "%s: cannot open: %s", missing, strerror(ENOENT));
 	ok(rc == -ENOENT && !z, "missing file: -ENOENT");
 	is_str(err, want, "missing file: message with strerror");
+
+	const char *dir = src_path("tests/zones");
+	rc = dns_zone_load("example.com", dir, &z, err, sizeof(err));
+	snprintf(want, sizeof(want), "%s: cannot read: %s", dir, strerror(EISDIR));
+	ok(rc == -EISDIR && !z, "a directory: -EISDIR");
+	is_str(err, want, "a directory: message");
 
 	const char *soa = src_path("tests/zones/bad-two-soa.zone");
 	ok(dns_zone_load("example.com", soa, &z, NULL, 0) == DNS_EZONE && !z,
