@@ -465,6 +465,7 @@ test_broken(void)
 		{ "bad-cname-other2.zone", DNS_EZONE, NULL, 8, "CNAME and other data at www.example.com." },
 		{ "bad-two-cname.zone", DNS_EZONE, NULL, 8, "more than one CNAME record at alias.example.com." },
 		{ "bad-apex-cname.zone", DNS_EZONE, NULL, 5, "CNAME at the zone apex example.com." },
+		{ "bad-meta.zone", DNS_EZONE, NULL, 7, "ANY is not a type for zone data" },
 		{ "bad-include.zone", -ENOENT, NULL, 7, NULL },
 		{ "bad-include-inner.zone", DNS_EZONE, "bad-include-inner.inc", 3,
 		  "class CH is not supported (only IN)" },
