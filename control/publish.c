@@ -55,6 +55,7 @@ ctl_publish_fini(struct ctl_publisher *p)
 {
 	view_free(p->current);
 	p->current = NULL;
+	/* Relaxed: every worker has been joined, so nobody reads rt->view any more. */
 	atomic_store_explicit(&p->rt->view, NULL, memory_order_relaxed);
 	ck_epoch_unregister(&p->rec);
 }
