@@ -25,7 +25,7 @@
 #define TCP_FRAME (2 + TCP_MSG_MAX)  /* reply slot: length prefix and message */
 #define TCP_BURST 8              /* TCP messages per burst (each needs a 64 KiB reply slot) */
 #define TCP_INBUF 4096           /* per connection: buffered input, so queries up to 4094 octets */
-#define TCP_PENDBUF 16384        /* per connection: reply bytes the kernel did not take yet */
+#define TCP_PENDBUF 16384        /* per connection: the rest of a reply the kernel took in part */
 #define TCP_SNDBUF (128 * 1024)  /* SO_SNDBUF for connections: room for a whole 64 KiB reply */
 #define TCP_BACKLOG 1024
 #define TCP_IDLE_MS_DEFAULT 10000
@@ -103,7 +103,8 @@ struct sock_worker {
 	uint64_t now_ms;
 	uint32_t idle_ms;
 	unsigned nconns, max_conns;
-	struct clist list[L__N]; /* LRU: every connection, least recently active first */
+	struct clist list[L__N]; /* LRU: every connection, least recently active first;
+				  * READY: those with a complete query to take */
 	struct conn *graveyard;
 	uint8_t *bufs;           /* UDP query and reply buffers, then TCP reply slots */
 	struct conn *tslot[TCP_BURST];
@@ -474,10 +475,13 @@ tcp_gather(struct sock_worker *sw, struct dp_msg *msgs, unsigned max)
 			sw->tslot[n++] = c;
 			c->in_pos += 2 + mlen;
 		}
-		if (f > 0)
-			break;  /* no room left; c stays first in line */
-		/* No complete query left; conn_update settles c after the replies. */
 		clist_del(&sw->list[L_READY], c, L_READY);
+		if (f > 0) {
+			/* No room left: the other ready connections go first next time. */
+			clist_push(&sw->list[L_READY], c, L_READY);
+			break;
+		}
+		/* No complete query left; conn_update settles c after the replies. */
 		c->ready = false;
 	}
 	return n;
