@@ -8,6 +8,7 @@
 /* Offsets of the four counts in the header. */
 #define QDCOUNT 4
 #define ANCOUNT 6
+#define OPCODE_BITS 0x7800
 
 /* Inside a message whose header parsed, running out of data is malformed. */
 static int
@@ -68,8 +69,8 @@ dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *q)
 		pos += 4;
 	}
 
-	unsigned additional = (unsigned)q->ancount + q->nscount;
-	unsigned total = additional + q->arcount;
+	unsigned ar_first = (unsigned)q->ancount + q->nscount;
+	unsigned total = ar_first + q->arcount;
 	for (unsigned i = 0; i < total; i++) {
 		rc = dns_name_unpack(msg, len, &pos, name, &nlen);
 		if (rc < 0)
@@ -83,7 +84,7 @@ dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *q)
 		pos += 10u + rdlen;
 		if (dns_get16(rr) != DNS_T_OPT)
 			continue;
-		if (i < additional || q->edns || nlen != 1 || !opt_options_ok(rr + 10, rdlen)) {
+		if (i < ar_first || q->edns || nlen != 1 || !opt_options_ok(rr + 10, rdlen)) {
 			q->edns_bad = true;
 		} else {
 			q->edns_udp = dns_get16(rr + 2);
@@ -106,7 +107,7 @@ static size_t
 put_head(uint8_t *buf, const struct dns_query *q, bool question)
 {
 	dns_put16(buf, q->id);
-	dns_put16(buf + 2, (uint16_t)(DNS_QR | (q->flags & (0x7800 | DNS_RD | DNS_CD))));
+	dns_put16(buf + 2, (uint16_t)(DNS_QR | (q->flags & (OPCODE_BITS | DNS_RD | DNS_CD))));
 	dns_put16(buf + QDCOUNT, question);
 	memset(buf + ANCOUNT, 0, 6);
 	if (!question)
@@ -115,6 +116,13 @@ put_head(uint8_t *buf, const struct dns_query *q, bool question)
 	dns_put16(buf + DNS_HDR_LEN + q->qname.len, q->qtype);
 	dns_put16(buf + DNS_HDR_LEN + q->qname.len + 2, q->qclass);
 	return DNS_HDR_LEN + q->qname.len + 4u;
+}
+
+/* The first question parsed (qdcount may be anything). */
+static bool
+has_question(const struct dns_query *q)
+{
+	return q->question_end > DNS_HDR_LEN;
 }
 
 static size_t
@@ -144,7 +152,7 @@ int
 dns_builder_init(struct dns_builder *b, uint8_t *buf, size_t cap, const uint8_t *msg,
 		 const struct dns_query *q)
 {
-	bool question = q->qdcount > 0;
+	bool question = has_question(q);
 
 	(void)msg; /* q carries everything the reply echoes, see put_head() */
 	if (cap > DNS_MSG_MAX)
@@ -244,6 +252,8 @@ put_name(struct dns_builder *b, const uint8_t *name)
 		if (suffix_equal(b->buf, b->comp[i].ofs, name + at)) {
 			best = slen;
 			target = b->comp[i].ofs;
+			if (best == n)
+				break;
 		}
 	}
 
@@ -409,7 +419,7 @@ int
 dns_reply_error(uint8_t *buf, size_t cap, const uint8_t *msg, const struct dns_query *q,
 		bool with_question, uint8_t rcode)
 {
-	bool question = with_question && q->qdcount > 0;
+	bool question = with_question && has_question(q);
 	size_t len = head_len(q, question);
 
 	(void)msg; /* q carries everything the reply echoes, see put_head() */

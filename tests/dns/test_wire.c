@@ -1004,6 +1004,14 @@ test_reply_error(void)
 	is_int(dns_reply_error(buf, sizeof(buf), m.b, &q, true, DNS_R_FORMERR), 12 + 9 + 4,
 	       "FORMERR echoes the question that parsed");
 
+	/* The question itself did not parse: there is none to echo, whatever the caller asks. */
+	make_query(&m, "example", DNS_T_A, DNS_RD, false);
+	is_int(dns_query_parse(m.b, m.len - 2, &q), DNS_EMALFORMED, "query with a cut question");
+	is_int(dns_reply_error(buf, sizeof(buf), m.b, &q, true, DNS_R_FORMERR), 12,
+	       "FORMERR for a cut question: header only");
+	ok(dns_get16(buf) == 0xbeef && dns_get16(buf + 4) == 0 &&
+	   dns_get16(buf + 2) == (DNS_QR | DNS_RD | DNS_R_FORMERR), "id, flags, qdcount 0");
+
 	/* qdcount 0 with with_question: nothing to copy. */
 	m_hdr(&m, 3, 0, 0, 0, 0, 0);
 	dns_query_parse(m.b, m.len, &q);
