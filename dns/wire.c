@@ -118,11 +118,11 @@ put_head(uint8_t *buf, const struct dns_query *q, bool question)
 	return DNS_HDR_LEN + q->qname.len + 4u;
 }
 
-/* The first question parsed (qdcount may be anything). */
+/* A question to echo: one was announced and the first one parsed. */
 static bool
 has_question(const struct dns_query *q)
 {
-	return q->question_end > DNS_HDR_LEN;
+	return q->qdcount > 0 && q->question_end > DNS_HDR_LEN;
 }
 
 static size_t

@@ -437,6 +437,11 @@ test_builder_init(void)
 	dns_query_parse(m.b, m.len, &q);
 	is_int(dns_builder_init(&b, buf, 512, m.b, &q), 0, "init with qdcount 2");
 	ok(dns_get16(buf + 4) == 1 && b.len == 12 + 11 + 4, "qdcount 2: one question echoed");
+	q.qdcount = 0;
+	is_int(dns_builder_init(&b, buf, 512, m.b, &q), 0, "init with qdcount cleared by the caller");
+	ok(dns_get16(buf + 4) == 0 && b.len == 12 && b.ncomp == 0, "qdcount cleared: no question");
+	is_int(dns_reply_error(buf, 512, m.b, &q, true, DNS_R_FORMERR), 12,
+	       "error reply with qdcount cleared: no question");
 }
 
 static void
