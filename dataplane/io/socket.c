@@ -898,7 +898,7 @@ socket_free(struct dp_socket *s)
 static void
 socket_join(struct dp_socket *s)
 {
-	/* Pairs with nothing: join is the synchronisation; the flag only ends the loops. */
+	/* Relaxed: the flag only ends the loops; pthread_join orders everything after. */
 	atomic_store_explicit(&s->rt->stop, true, memory_order_relaxed);
 	for (unsigned i = 0; i < s->nworkers; i++) {
 		if (s->sw[i] && s->sw[i]->running) {
