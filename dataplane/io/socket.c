@@ -989,6 +989,7 @@ dp_socket_start(struct dp_runtime *rt, const struct dp_socket_config *cfg,
 		s->workers[i] = w;
 	}
 	if (!rc) {
+		/* Relaxed: pthread_create orders this store before the workers start. */
 		atomic_store_explicit(&rt->stop, false, memory_order_relaxed);
 		rc = socket_threads(s, cfg, err, errlen);
 	}
