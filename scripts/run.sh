@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 [ -f build/build.ninja ] || meson setup build
-ninja -C build -j2
+ninja -C build -j2 control/sigedge control/sigedgectl
 
 cat <<MSG
 sigedge: serving example.com on 127.0.0.1:5300 (UDP and TCP); stop with Ctrl-C.
