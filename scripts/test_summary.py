@@ -65,6 +65,9 @@ def parse_test(label, rec, out):
             why += ', exit status %s' % rec['returncode']
         if not seen_tap:
             why += ', no TAP output'
+        bail = [x for x in lines if x.startswith('Bail out!')]
+        if bail:
+            why += ': ' + bail[0][:600]
         err = (rec.get('stderr') or '').strip().splitlines()
         if err:
             why += ': ' + ' | '.join(err[-3:])[:600]
