@@ -9,9 +9,9 @@
 #include <cstring>
 #include <vector>
 
+#include "dataplane/io/memory.h"
 extern "C" {
 #include "dataplane/core/engine.h"
-#include "dataplane/core/worker.h"
 #include "dns/err.h"
 #include "dns/name.h"
 #include "dns/wire.h"
@@ -21,10 +21,8 @@ extern "C" {
 namespace {
 
 struct fixture {
-	struct dp_runtime rt;
-	struct dp_worker *w;
 	struct dp_view view;
-	struct dns_zoneset *zs;
+	struct dp_mem *mem;
 
 	fixture()
 	{
@@ -36,15 +34,12 @@ struct fixture {
 			std::fprintf(stderr, "bench_engine: %s\n", err);
 			std::exit(1);
 		}
-		zs = dns_zoneset_new(&z, 1);
-		dns_zone_unref(z);
-		std::memset(&rt, 0, sizeof(rt));
-		ck_epoch_init(&rt.epoch);
-		view.zones = zs;
+		view.zones = dns_zoneset_new(&z, 1);
 		view.udp_max = 1232;
-		atomic_store(&rt.view, &view);
-		w = static_cast<struct dp_worker *>(std::aligned_alloc(64, sizeof(*w)));
-		dp_worker_init(w, &rt, 0);
+		dns_zone_unref(z);
+		mem = dp_mem_new(&view);
+		if (!view.zones || !mem)
+			std::abort();
 	}
 };
 
@@ -82,9 +77,7 @@ run(benchmark::State &state, const char *name, uint16_t type, uint8_t want_rcode
 	uint8_t out[4096];
 	size_t outlen = 0;
 	for (auto _ : state) {
-		const struct dp_view *v = dp_view_enter(f.w);
-		int verdict = dp_query_answer(v, f.w, q.data(), q.size(), out, sizeof(out), &outlen, 0);
-		dp_view_leave(f.w);
+		int verdict = dp_mem_answer(f.mem, q.data(), q.size(), out, sizeof(out), &outlen, 0);
 		benchmark::DoNotOptimize(verdict);
 		benchmark::DoNotOptimize(out);
 	}

@@ -107,9 +107,13 @@ ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg)
 	if (cfg->nzones == 0)
 		ctl_log(CTL_LOG_WARNING, "no zones configured: every query will be answered REFUSED");
 
-	ck_epoch_init(&d->rt.epoch);
-	atomic_init(&d->rt.stop, false);
-	ctl_publish_init(&d->pub, &d->rt);
+	dp_runtime_init(&d->rt);
+	if (ctl_publish_init(&d->pub, &d->rt) != 0) {
+		free(v);
+		dns_zoneset_free(set);
+		fprintf(stderr, "sigedge: out of memory\n");
+		goto fail;
+	}
 	ctl_publish_view(&d->pub, v);
 
 	/*
@@ -165,8 +169,10 @@ ctl_daemon_stop(struct ctl_daemon *d)
 	d->sock = NULL;
 	ctl_sock_close(d->ctl);
 	d->ctl = NULL;
-	if (d->pub.rt)
+	if (d->pub.rt) {
 		ctl_publish_fini(&d->pub);
+		dp_runtime_fini(&d->rt);
+	}
 	d->pub.rt = NULL;
 	ctl_zones_free(&d->zones);
 	if (d->sigfd >= 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "control/publish.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "dns/zone.h"
@@ -16,12 +17,14 @@ view_free(struct dp_view *v)
 	free(v);
 }
 
-void
+int
 ctl_publish_init(struct ctl_publisher *p, struct dp_runtime *rt)
 {
-	p->rt = rt;
 	p->current = NULL;
-	ck_epoch_register(&rt->epoch, &p->rec, NULL);
+	p->rec = dp_epoch_record_get(rt);
+	/* p->rt stays NULL on failure: nothing for ctl_publish_fini to undo. */
+	p->rt = p->rec ? rt : NULL;
+	return p->rec ? 0 : -ENOMEM;
 }
 
 void
@@ -46,7 +49,7 @@ ctl_publish_view(struct ctl_publisher *p, struct dp_view *v)
 	 * synchronize observed that section as active (and waited for it) or the
 	 * worker's load comes after our store. Hence old is unreachable here.
 	 */
-	ck_epoch_synchronize(&p->rec);
+	ck_epoch_synchronize(p->rec);
 	view_free(old);
 }
 
@@ -57,5 +60,6 @@ ctl_publish_fini(struct ctl_publisher *p)
 	p->current = NULL;
 	/* Relaxed: every worker has been joined, so nobody reads rt->view any more. */
 	atomic_store_explicit(&p->rt->view, NULL, memory_order_relaxed);
-	ck_epoch_unregister(&p->rec);
+	dp_epoch_record_put(p->rec);
+	p->rec = NULL;
 }

@@ -18,15 +18,15 @@
 
 struct ctl_publisher {
 	struct dp_runtime *rt;
-	ck_epoch_record_t rec;   /* the control thread's record in rt->epoch */
+	ck_epoch_record_t *rec;  /* the control thread's record in rt->epoch */
 	struct dp_view *current; /* what rt->view points to; owned */
 };
 
 /*
- * Register the control thread's epoch record with rt->epoch, which the
- * caller has initialised with ck_epoch_init. rt->view starts out NULL.
+ * Take the control thread's epoch record from rt (initialised with
+ * dp_runtime_init; rt->view starts out NULL). Returns 0 or -ENOMEM.
  */
-void ctl_publish_init(struct ctl_publisher *p, struct dp_runtime *rt);
+int ctl_publish_init(struct ctl_publisher *p, struct dp_runtime *rt);
 
 /*
  * Make v (malloc'd, with a zone set from dns_zoneset_new in v->zones) the

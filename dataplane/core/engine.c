@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "dataplane/core/engine.h"
+#include "dataplane/core/worker.h"
 #include "dns/rdata.h"
 #include "dns/wire.h"
 #include "dns/zone.h"

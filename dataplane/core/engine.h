@@ -10,9 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dataplane/core/worker.h"
-
 struct dns_zoneset;
+struct dp_worker; /* dataplane/core/worker.h */
 
 /*
  * What a worker reads under its epoch section: everything the engine needs,

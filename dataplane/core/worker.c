@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "dataplane/core/worker.h"
+
+/* record_of(entry): the ck_epoch_record that embeds a list entry. */
+CK_STACK_CONTAINER(ck_epoch_record_t, record_next, record_of)
 
 static const char *const counter_names[DP_CNT__MAX] = {
 	[DP_CNT_RX] = "rx",
@@ -28,6 +34,44 @@ dp_counter_name(enum dp_counter c)
 	return (unsigned)c < DP_CNT__MAX ? counter_names[c] : NULL;
 }
 
+void
+dp_runtime_init(struct dp_runtime *rt)
+{
+	atomic_init(&rt->view, NULL);
+	atomic_init(&rt->stop, false);
+	ck_epoch_init(&rt->epoch);
+}
+
+void
+dp_runtime_fini(struct dp_runtime *rt)
+{
+	ck_stack_entry_t *e, *next;
+
+	/* Every thread that used rt has been joined: the list is ours alone. */
+	CK_STACK_FOREACH_SAFE(&rt->epoch.records, e, next)
+		free(record_of(e));
+	ck_epoch_init(&rt->epoch);
+}
+
+ck_epoch_record_t *
+dp_epoch_record_get(struct dp_runtime *rt)
+{
+	ck_epoch_record_t *rec = ck_epoch_recycle(&rt->epoch, NULL);
+
+	if (rec)
+		return rec;
+	rec = aligned_alloc(64, (sizeof(*rec) + 63) & ~(size_t)63);
+	if (rec)
+		ck_epoch_register(&rt->epoch, rec, NULL);
+	return rec;
+}
+
+void
+dp_epoch_record_put(ck_epoch_record_t *rec)
+{
+	ck_epoch_unregister(rec);
+}
+
 int
 dp_worker_init(struct dp_worker *w, struct dp_runtime *rt, unsigned id)
 {
@@ -35,6 +79,13 @@ dp_worker_init(struct dp_worker *w, struct dp_runtime *rt, unsigned id)
 	w->id = id;
 	for (unsigned i = 0; i < DP_CNT__MAX; i++)
 		atomic_init(&w->cnt[i], 0);
-	ck_epoch_register(&rt->epoch, &w->epoch_rec, NULL);
-	return 0;
+	w->epoch_rec = dp_epoch_record_get(rt);
+	return w->epoch_rec ? 0 : -ENOMEM;
+}
+
+void
+dp_worker_fini(struct dp_worker *w)
+{
+	dp_epoch_record_put(w->epoch_rec);
+	w->epoch_rec = NULL;
 }

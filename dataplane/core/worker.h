@@ -48,17 +48,39 @@ const char *dp_counter_name(enum dp_counter c);
 
 /* One per core; cache-aligned; owned and written by one thread. */
 struct dp_worker {
-	ck_epoch_record_t epoch_rec;
+	ck_epoch_record_t *epoch_rec;          /* from dp_epoch_record_get */
 	struct dp_runtime *rt;
 	unsigned id;
 	_Atomic uint64_t cnt[DP_CNT__MAX];
 } __attribute__((aligned(64)));
 
 /*
- * Register w with rt (control thread, before the worker thread starts).
- * Returns 0.
+ * Runtime life cycle (control thread). init: no view, not stopped, an empty
+ * epoch. fini: frees every epoch record; all must have been released and
+ * no thread may use rt any more.
+ */
+void dp_runtime_init(struct dp_runtime *rt);
+void dp_runtime_fini(struct dp_runtime *rt);
+
+/*
+ * Epoch records belong to the runtime for its whole life: ck_epoch keeps
+ * every record ever registered on its list (ck_epoch_synchronize walks them
+ * all), so a record is never freed before dp_runtime_fini. get reuses a
+ * released record (ck_epoch_recycle) or allocates and registers a new one;
+ * NULL when out of memory. put unregisters it, making it available again.
+ * Control thread only (ck_epoch_register is not safe against concurrent
+ * registration from several threads in this use).
+ */
+ck_epoch_record_t *dp_epoch_record_get(struct dp_runtime *rt);
+void dp_epoch_record_put(ck_epoch_record_t *rec);
+
+/*
+ * Attach w to rt with its own epoch record (control thread, before the
+ * worker thread starts). Returns 0 or -ENOMEM. fini releases the record
+ * (after the worker thread has been joined).
  */
 int dp_worker_init(struct dp_worker *w, struct dp_runtime *rt, unsigned id);
+void dp_worker_fini(struct dp_worker *w);
 
 /* Single-writer increment: a relaxed load and store, no locked instruction. */
 static inline void
@@ -83,14 +105,14 @@ dp_counter_get(const struct dp_worker *w, enum dp_counter c)
 static inline const struct dp_view *
 dp_view_enter(struct dp_worker *w)
 {
-	ck_epoch_begin(&w->epoch_rec, NULL);
+	ck_epoch_begin(w->epoch_rec, NULL);
 	return atomic_load_explicit(&w->rt->view, memory_order_acquire);
 }
 
 static inline void
 dp_view_leave(struct dp_worker *w)
 {
-	ck_epoch_end(&w->epoch_rec, NULL);
+	ck_epoch_end(w->epoch_rec, NULL);
 }
 
 #endif

@@ -858,25 +858,6 @@ worker_cpu(unsigned i)
 	return -1;
 }
 
-/*
- * Take a stopped worker's record out of rt->epoch so its memory can be freed.
- * ck_epoch_unregister is not enough: ck_epoch (0.7) keeps unregistered
- * records linked for ck_epoch_recycle and every ck_epoch_synchronize walks
- * them, so a freed record would be read afterwards (after a restart, say).
- * Safe without atomics: the worker thread is joined, and the record list is
- * only walked or changed by the control thread, which is running this.
- */
-static void
-epoch_forget(ck_epoch_t *e, ck_epoch_record_t *r)
-{
-	for (ck_stack_entry_t **p = &CK_STACK_FIRST(&e->records); *p; p = &CK_STACK_NEXT(*p)) {
-		if (*p == &r->record_next) {
-			*p = CK_STACK_NEXT(*p);
-			return;
-		}
-	}
-}
-
 static void
 socket_free(struct dp_socket *s)
 {
@@ -885,7 +866,7 @@ socket_free(struct dp_socket *s)
 		if (!sw)
 			continue;
 		if (sw->w) {
-			epoch_forget(&s->rt->epoch, &sw->w->epoch_rec);
+			dp_worker_fini(sw->w);
 			free(sw->w);
 		}
 		worker_free(sw);

@@ -54,16 +54,16 @@ struct dp_socket;
  * signals). rt->view must already be published. Returns 0, or a negative
  * errno with nothing left running and err saying what failed and why
  * ("ADDRESS: reason" for a socket or bind error).
- * Threading: control thread. The worker records are added to and removed
- * from rt->epoch's record list, which only the control thread may walk
- * (ck_epoch_synchronize, ck_epoch_poll) or change.
+ * Threading: control thread (workers take their epoch records from rt with
+ * dp_worker_init, which only the control thread may call).
  */
 int dp_socket_start(struct dp_runtime *rt, const struct dp_socket_config *cfg,
 		    struct dp_socket **out, char *err, size_t errlen);
 
 /*
- * Set rt->stop, join the threads, close the sockets and connections, remove
- * the workers from rt->epoch and free them. rt can be used for a new start.
+ * Set rt->stop, join the threads, close the sockets and connections, release
+ * the workers' epoch records to rt and free the workers. rt can be used for
+ * a new start.
  * Threading: control thread.
  */
 void dp_socket_stop(struct dp_socket *s);

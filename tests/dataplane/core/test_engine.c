@@ -805,8 +805,7 @@ main(void)
 	struct dns_zone *z[5];
 	struct dns_zoneset *zs_main, *zs_root;
 
-	memset(&rt, 0, sizeof(rt));
-	ck_epoch_init(&rt.epoch);
+	dp_runtime_init(&rt);
 	dp_worker_init(&w, &rt, 3);
 
 	z[0] = load("engine.example", "tests/dataplane/core/engine-test.zone");
@@ -839,6 +838,8 @@ main(void)
 	test_zones_and_ds();
 	test_sizes();
 
+	dp_worker_fini(&w);
+	dp_runtime_fini(&rt);
 	dns_zoneset_free(zs_main);
 	dns_zoneset_free(zs_root);
 	return tap_done();

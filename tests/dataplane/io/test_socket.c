@@ -28,7 +28,7 @@
 
 static struct dp_runtime rt;
 static struct dp_view view1, view2;
-static ck_epoch_record_t ctl_rec;
+static ck_epoch_record_t *ctl_rec;
 
 /* ---- DNS messages ---- */
 
@@ -541,7 +541,7 @@ test_view_swap(uint16_t port)
 	const struct dp_view *next = old == &view1 ? &view2 : &view1;
 	/* Release: the view's contents are visible to a worker that loads the pointer. */
 	atomic_store_explicit(&rt.view, next, memory_order_release);
-	ck_epoch_synchronize(&ctl_rec);
+	ck_epoch_synchronize(ctl_rec);
 	size_t ql = make_query(q, 77, "www." ZONE, 1, false);
 	ssize_t n = udp_ask(fd, q, ql, r, sizeof(r));
 	ok(n > 0 && is_www_a(r, (size_t)n, 77), "view swapped and grace period over; still answering");
@@ -694,8 +694,8 @@ main(void)
 	ok(zs != NULL, "zone set");
 	view1 = (struct dp_view){ .zones = zs, .udp_max = 1232 };
 	view2 = view1;
-	ck_epoch_init(&rt.epoch);
-	ck_epoch_register(&rt.epoch, &ctl_rec, NULL);
+	dp_runtime_init(&rt);
+	ctl_rec = dp_epoch_record_get(&rt);
 	atomic_store(&rt.view, &view1);
 
 	uint16_t port = pick_port("127.0.0.1", "::1");
@@ -732,6 +732,8 @@ main(void)
 	test_wildcard();
 	test_tcp_limits();
 
+	dp_epoch_record_put(ctl_rec);
+	dp_runtime_fini(&rt);
 	dns_zoneset_free(zs);
 	dns_zone_unref(z);
 	return tap_done();
