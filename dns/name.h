@@ -75,7 +75,7 @@ uint64_t dns_name_hash(const uint8_t *lname, size_t len);
  * Presentation form to wire form. Accepts "example.com", "example.com." and
  * "." with \DDD and \X escapes; a name without the final dot is taken as
  * absolute. Returns the wire length (> 0) or DNS_ESYNTAX, DNS_ENAMELEN,
- * DNS_ELABELLEN.
+ * DNS_ELABELLEN, DNS_ESPACE (cap too small).
  */
 int dns_name_from_str(const char *str, uint8_t *out, size_t cap);
 

@@ -6,14 +6,12 @@
 #include "dns/rdata.h"
 
 /*
- * Field kinds used only inside this file: RDATA layouts that the public
- * enum dns_field cannot describe yet. dns_rdata_fields() does not hand out
- * descriptors that contain them (see there).
+ * A field kind used only inside this file: A6 (RFC 2874), prefix length,
+ * an address suffix whose size depends on it, then a prefix name.
+ * dns_rdata_fields() does not hand out its descriptor.
  */
 enum {
-	F_STR = DNS_F_REST + 1, /* one <length octet, data> string (RFC 1035 3.3) */
-	F_STRS,                 /* one or more such strings up to the end of RDATA */
-	F_A6,                   /* A6 (RFC 2874): prefix length, address suffix, prefix name */
+	F_A6 = DNS_F_STRS + 1,
 };
 
 /* Types that are in the table but have no enum dns_type constant. */
@@ -26,7 +24,7 @@ struct rtype {
 	uint16_t type;
 	char name[11];
 	uint8_t fields[8];
-	bool internal; /* fields use a kind of the enum above */
+	bool internal; /* fields use F_A6 */
 };
 
 #define F(...) { __VA_ARGS__, DNS_F_END }
@@ -48,10 +46,10 @@ static const struct rtype types[] = {
 	{ T_MG, "MG", F(DNS_F_CNAME), false },
 	{ T_MR, "MR", F(DNS_F_CNAME), false },
 	{ DNS_T_PTR, "PTR", F(DNS_F_CNAME), false },
-	{ DNS_T_HINFO, "HINFO", F(F_STR, F_STR), true },
+	{ DNS_T_HINFO, "HINFO", F(DNS_F_STR, DNS_F_STR), false },
 	{ T_MINFO, "MINFO", F(DNS_F_CNAME, DNS_F_CNAME), false },
 	{ DNS_T_MX, "MX", F(DNS_F_FIX2, DNS_F_CNAME), false },
-	{ DNS_T_TXT, "TXT", F(F_STRS), true },
+	{ DNS_T_TXT, "TXT", F(DNS_F_STRS), false },
 	{ DNS_T_RP, "RP", F(DNS_F_NAME, DNS_F_NAME), false },
 	{ DNS_T_AFSDB, "AFSDB", F(DNS_F_FIX2, DNS_F_NAME), false },
 	{ T_RT, "RT", F(DNS_F_FIX2, DNS_F_NAME), false },
@@ -63,7 +61,7 @@ static const struct rtype types[] = {
 	{ DNS_T_LOC, "LOC", F(DNS_F_FIX16), false },
 	{ T_NXT, "NXT", F(DNS_F_NAME, DNS_F_REST), false },
 	{ DNS_T_SRV, "SRV", F(DNS_F_FIX2, DNS_F_FIX2, DNS_F_FIX2, DNS_F_NAME), false },
-	{ DNS_T_NAPTR, "NAPTR", F(DNS_F_FIX2, DNS_F_FIX2, F_STR, F_STR, F_STR, DNS_F_NAME), true },
+	{ DNS_T_NAPTR, "NAPTR", F(DNS_F_FIX2, DNS_F_FIX2, DNS_F_STR, DNS_F_STR, DNS_F_STR, DNS_F_NAME), false },
 	{ DNS_T_KX, "KX", F(DNS_F_FIX2, DNS_F_NAME), false },
 	{ DNS_T_CERT, "CERT", F(DNS_F_FIX2, DNS_F_FIX2, DNS_F_FIX1, DNS_F_REST), false },
 	{ T_A6, "A6", F(F_A6), true },
@@ -74,9 +72,9 @@ static const struct rtype types[] = {
 	{ DNS_T_RRSIG, "RRSIG", F(DNS_F_FIX16, DNS_F_FIX2, DNS_F_NAME, DNS_F_REST), false },
 	{ DNS_T_NSEC, "NSEC", F(DNS_F_LNAME, DNS_F_REST), false },
 	{ DNS_T_DNSKEY, "DNSKEY", F(DNS_F_FIX2, DNS_F_FIX1, DNS_F_FIX1, DNS_F_REST), false },
-	{ DNS_T_NSEC3, "NSEC3", F(DNS_F_FIX1, DNS_F_FIX1, DNS_F_FIX2, F_STR, F_STR, DNS_F_REST),
-	  true },
-	{ DNS_T_NSEC3PARAM, "NSEC3PARAM", F(DNS_F_FIX1, DNS_F_FIX1, DNS_F_FIX2, F_STR), true },
+	{ DNS_T_NSEC3, "NSEC3", F(DNS_F_FIX1, DNS_F_FIX1, DNS_F_FIX2, DNS_F_STR, DNS_F_STR,
+				  DNS_F_REST), false },
+	{ DNS_T_NSEC3PARAM, "NSEC3PARAM", F(DNS_F_FIX1, DNS_F_FIX1, DNS_F_FIX2, DNS_F_STR), false },
 	{ DNS_T_TLSA, "TLSA", F(DNS_F_FIX1, DNS_F_FIX1, DNS_F_FIX1, DNS_F_REST), false },
 	{ DNS_T_CDS, "CDS", F(DNS_F_FIX2, DNS_F_FIX1, DNS_F_FIX1, DNS_F_REST), false },
 	{ DNS_T_CDNSKEY, "CDNSKEY", F(DNS_F_FIX2, DNS_F_FIX1, DNS_F_FIX1, DNS_F_REST), false },
@@ -93,7 +91,7 @@ static const struct rtype types[] = {
 	{ DNS_T_MAILA, "MAILA", F(DNS_F_END), false },
 	{ DNS_T_ANY, "ANY", F(DNS_F_END), false },
 	{ DNS_T_URI, "URI", F(DNS_F_FIX2, DNS_F_FIX2, DNS_F_REST), false },
-	{ DNS_T_CAA, "CAA", F(DNS_F_FIX1, F_STR, DNS_F_REST), true },
+	{ DNS_T_CAA, "CAA", F(DNS_F_FIX1, DNS_F_STR, DNS_F_REST), false },
 };
 
 static const struct rtype *
@@ -201,10 +199,10 @@ field_len(uint8_t kind, const uint8_t *p, size_t avail)
 	case DNS_F_FIX6: n = 6; break;
 	case DNS_F_FIX16: n = 16; break;
 	case DNS_F_REST: n = avail; break;
-	case F_STR:
+	case DNS_F_STR:
 		n = avail ? 1u + p[0] : 1;
 		break;
-	case F_STRS:
+	case DNS_F_STRS:
 		if (avail == 0)
 			return -1;
 		for (n = 0; n < avail; n += 1u + p[n])

@@ -33,13 +33,20 @@ enum dns_class {
 enum dns_field {
 	DNS_F_END = 0,
 	DNS_F_CNAME,  /* domain name, compressible and lowercased in canonical form */
-	DNS_F_NAME,   /* domain name, not compressible, lowercased in canonical form */
-	DNS_F_LNAME,  /* domain name, neither compressed nor lowercased (NSEC next, RRSIG signer) */
+	DNS_F_NAME,   /* domain name, not compressible, lowercased in canonical form
+		       * (RRSIG signer included, RFC 4034 6.2) */
+	DNS_F_LNAME,  /* domain name, neither compressed nor lowercased (NSEC next
+		       * name since RFC 6840 5.1, SVCB target) */
 	DNS_F_FIX1, DNS_F_FIX2, DNS_F_FIX4, DNS_F_FIX6, DNS_F_FIX16, /* fixed-size octets */
 	DNS_F_REST,   /* everything up to the end of RDATA */
+	DNS_F_STR,    /* one <length octet, octets> character-string (RFC 1035 3.3) */
+	DNS_F_STRS,   /* one or more character-strings up to the end of RDATA */
 };
 
-/* Up to 8 fields; DNS_F_END terminates. NULL for unknown types. */
+/*
+ * Up to 8 fields; DNS_F_END terminates. NULL for unknown types and for A6,
+ * whose layout depends on its data (RFC 2874).
+ */
 const uint8_t *dns_rdata_fields(uint16_t type);
 
 /* Mnemonic ("A", "DNSKEY") or NULL if unknown. */

@@ -47,8 +47,14 @@ test_fields(void)
 	ok(f && f[1] == DNS_F_LNAME, "SVCB: target kept as is");
 	f = dns_rdata_fields(DNS_T_DNSKEY);
 	ok(f && f[0] == DNS_F_FIX2 && f[3] == DNS_F_REST, "DNSKEY: flags, protocol, alg, key");
+	f = dns_rdata_fields(DNS_T_TXT);
+	ok(f && f[0] == DNS_F_STRS && f[1] == DNS_F_END, "TXT: character-strings to the end");
+	f = dns_rdata_fields(DNS_T_NAPTR);
+	ok(f && f[2] == DNS_F_STR && f[4] == DNS_F_STR && f[5] == DNS_F_NAME,
+	   "NAPTR: three strings, then a name lowercased in canonical form");
 	ok(dns_rdata_fields(65282) == NULL, "unknown type: NULL");
 	ok(dns_rdata_fields(0) == NULL, "type 0: NULL");
+	ok(dns_rdata_fields(38) == NULL, "A6: layout depends on data, NULL");
 
 	/* Every descriptor ends within 8 fields and uses only public kinds. */
 	bool good = true;
@@ -58,7 +64,7 @@ test_fields(void)
 			continue;
 		unsigned i;
 		for (i = 0; i < 8 && f[i] != DNS_F_END; i++)
-			if (f[i] > DNS_F_REST)
+			if (f[i] > DNS_F_STRS)
 				good = false;
 		if (i == 8)
 			good = false;
