@@ -149,12 +149,10 @@ question_comp(struct dns_builder *b)
 }
 
 int
-dns_builder_init(struct dns_builder *b, uint8_t *buf, size_t cap, const uint8_t *msg,
-		 const struct dns_query *q)
+dns_builder_init(struct dns_builder *b, uint8_t *buf, size_t cap, const struct dns_query *q)
 {
 	bool question = has_question(q);
 
-	(void)msg; /* q carries everything the reply echoes, see put_head() */
 	if (cap > DNS_MSG_MAX)
 		cap = DNS_MSG_MAX;
 	if (head_len(q, question) > cap)
@@ -416,13 +414,12 @@ dns_builder_truncate(struct dns_builder *b)
 }
 
 int
-dns_reply_error(uint8_t *buf, size_t cap, const uint8_t *msg, const struct dns_query *q,
-		bool with_question, uint8_t rcode)
+dns_reply_error(uint8_t *buf, size_t cap, const struct dns_query *q, bool with_question,
+		uint8_t rcode)
 {
 	bool question = with_question && has_question(q);
 	size_t len = head_len(q, question);
 
-	(void)msg; /* q carries everything the reply echoes, see put_head() */
 	if (len > cap)
 		return DNS_ESPACE;
 	put_head(buf, q, question);

@@ -106,13 +106,11 @@ enum dns_section { DNS_SEC_ANSWER = 0, DNS_SEC_AUTHORITY = 1, DNS_SEC_ADDITIONAL
 
 /*
  * Start a reply to q in buf: header (id, opcode, RD and CD copied, QR set,
- * rcode) and the question copied verbatim from the query (so the query
- * name's case is preserved and it is the first compression target).
- * cap is the size limit for this reply. Returns 0 or DNS_ESPACE.
- * msg is the original query message.
+ * rcode) and the question as parsed into q (the query name's case is
+ * preserved and it is the first compression target). cap is the size limit
+ * for this reply. Returns 0 or DNS_ESPACE.
  */
-int dns_builder_init(struct dns_builder *b, uint8_t *buf, size_t cap, const uint8_t *msg,
-		     const struct dns_query *q);
+int dns_builder_init(struct dns_builder *b, uint8_t *buf, size_t cap, const struct dns_query *q);
 
 /* Set and read header flags and the rcode of the reply being built. */
 void dns_builder_set_flags(struct dns_builder *b, uint16_t set_mask);
@@ -153,7 +151,7 @@ void dns_builder_truncate(struct dns_builder *b);
  * with_question: copy the question section (only if it parsed).
  * Returns the reply length or DNS_ESPACE.
  */
-int dns_reply_error(uint8_t *buf, size_t cap, const uint8_t *msg, const struct dns_query *q,
-		    bool with_question, uint8_t rcode);
+int dns_reply_error(uint8_t *buf, size_t cap, const struct dns_query *q, bool with_question,
+		    uint8_t rcode);
 
 #endif

@@ -381,7 +381,7 @@ dp_query_answer(const struct dp_view *view, struct dp_worker *w, const uint8_t *
 	if (qlen < DNS_HDR_LEN || (q[2] & 0x80))
 		goto drop;
 	if (dns_query_parse(q, qlen, &qry) < 0) {
-		if ((n = dns_reply_error(out, cap, q, &qry, false, DNS_R_FORMERR)) < 0)
+		if ((n = dns_reply_error(out, cap, &qry, false, DNS_R_FORMERR)) < 0)
 			goto drop;
 		dp_count(w, DP_CNT_FORMERR, 1);
 		*outlen = (size_t)n;
@@ -400,7 +400,7 @@ dp_query_answer(const struct dp_view *view, struct dp_worker *w, const uint8_t *
 	r.nodata = r.referral = false;
 	if (qry.qdcount != 1)
 		qry.qdcount = 0; /* no single question to echo */
-	if (dns_builder_init(&r.b, out, reply_limit(view, &qry, cap, flags), q, &qry) < 0)
+	if (dns_builder_init(&r.b, out, reply_limit(view, &qry, cap, flags), &qry) < 0)
 		goto drop;
 	if (opt)
 		dns_builder_reserve(&r.b, DNS_OPT_LEN);

@@ -396,7 +396,7 @@ test_builder_init(void)
 
 	setup_query("www.ExAmple.COM", DNS_T_A,
 		    (DNS_OP_NOTIFY << 11) | DNS_RD | DNS_CD | DNS_AA | DNS_TC | DNS_RA | DNS_AD | 0x40 | 5);
-	is_int(dns_builder_init(&b, buf, 512, qm.b, &qq), 0, "init");
+	is_int(dns_builder_init(&b, buf, 512, &qq), 0, "init");
 	is_int(b.len, 33, "init: header + question");
 	is_int(b.cap, 512, "init: cap");
 	is_int(dns_get16(buf), 0xbeef, "init: id copied");
@@ -409,10 +409,10 @@ test_builder_init(void)
 	ok(b.comp[0].ofs == 12 && b.comp[0].len == 17 && b.comp[1].ofs == 16 &&
 	   b.comp[1].len == 13 && b.comp[2].ofs == 24 && b.comp[2].len == 5, "init: suffix table");
 
-	is_int(dns_builder_init(&b, buf, 32, qm.b, &qq), DNS_ESPACE, "init: cap one short");
-	is_int(dns_builder_init(&b, buf, 33, qm.b, &qq), 0, "init: cap exact");
-	is_int(dns_builder_init(&b, buf, 11, qm.b, &qq), DNS_ESPACE, "init: cap below a header");
-	is_int(dns_builder_init(&b, buf, 70000, qm.b, &qq), 0, "init: huge cap");
+	is_int(dns_builder_init(&b, buf, 32, &qq), DNS_ESPACE, "init: cap one short");
+	is_int(dns_builder_init(&b, buf, 33, &qq), 0, "init: cap exact");
+	is_int(dns_builder_init(&b, buf, 11, &qq), DNS_ESPACE, "init: cap below a header");
+	is_int(dns_builder_init(&b, buf, 70000, &qq), 0, "init: huge cap");
 	is_int(b.cap, DNS_MSG_MAX, "init: cap clamped to 65535");
 
 	/* No question. */
@@ -420,14 +420,14 @@ test_builder_init(void)
 	struct dns_query q;
 	m_hdr(&m, 5, DNS_RD, 0, 0, 0, 0);
 	dns_query_parse(m.b, m.len, &q);
-	is_int(dns_builder_init(&b, buf, 12, m.b, &q), 0, "init without question");
+	is_int(dns_builder_init(&b, buf, 12, &q), 0, "init without question");
 	ok(b.len == 12 && b.ncomp == 0 && dns_get16(buf + 4) == 0, "no question: 12 octets, qdcount 0");
 
 	/* A qname compressed into the query header is written expanded. */
 	m_hdr(&m, 5, 0, 1, 0, 0, 0);
 	m_bytes(&m, "\xc0\x0b\0\2\0\1", 6);
 	dns_query_parse(m.b, m.len, &q);
-	is_int(dns_builder_init(&b, buf, 512, m.b, &q), 0, "init with compressed qname");
+	is_int(dns_builder_init(&b, buf, 512, &q), 0, "init with compressed qname");
 	ok(b.len == 17 && memcmp(buf + 12, "\0\0\2\0\1", 5) == 0, "compressed qname expanded");
 
 	/* Two questions: the reply carries the first. */
@@ -435,12 +435,12 @@ test_builder_init(void)
 	m_question(&m, "a.example", DNS_T_A, DNS_C_IN);
 	m_question(&m, "b.example", DNS_T_A, DNS_C_IN);
 	dns_query_parse(m.b, m.len, &q);
-	is_int(dns_builder_init(&b, buf, 512, m.b, &q), 0, "init with qdcount 2");
+	is_int(dns_builder_init(&b, buf, 512, &q), 0, "init with qdcount 2");
 	ok(dns_get16(buf + 4) == 1 && b.len == 12 + 11 + 4, "qdcount 2: one question echoed");
 	q.qdcount = 0;
-	is_int(dns_builder_init(&b, buf, 512, m.b, &q), 0, "init with qdcount cleared by the caller");
+	is_int(dns_builder_init(&b, buf, 512, &q), 0, "init with qdcount cleared by the caller");
 	ok(dns_get16(buf + 4) == 0 && b.len == 12 && b.ncomp == 0, "qdcount cleared: no question");
-	is_int(dns_reply_error(buf, 512, m.b, &q, true, DNS_R_FORMERR), 12,
+	is_int(dns_reply_error(buf, 512, &q, true, DNS_R_FORMERR), 12,
 	       "error reply with qdcount cleared: no question");
 }
 
@@ -451,7 +451,7 @@ test_builder_flags(void)
 	struct dns_builder b;
 
 	setup_query("example", DNS_T_A, DNS_RD);
-	dns_builder_init(&b, buf, sizeof(buf), qm.b, &qq);
+	dns_builder_init(&b, buf, sizeof(buf), &qq);
 	dns_builder_set_flags(&b, DNS_AA);
 	is_int(dns_get16(buf + 2), DNS_QR | DNS_RD | DNS_AA, "set_flags AA");
 	dns_builder_set_flags(&b, DNS_TC | DNS_AD);
@@ -499,7 +499,7 @@ test_builder_compression_bytes(void)
 	struct dns_builder b;
 
 	setup_query("www.ExAmple.COM", DNS_T_A, DNS_RD);
-	dns_builder_init(&b, buf, sizeof(buf), qm.b, &qq);
+	dns_builder_init(&b, buf, sizeof(buf), &qq);
 
 	/* 33: CNAME owner = qname pointer, rdata web + pointer to "ExAmple.COM" (16). */
 	is_int(dns_builder_put_rr(&b, NULL, DNS_T_CNAME, DNS_C_IN, 300, W("\3web\7example\3com"), 17),
@@ -579,7 +579,7 @@ test_builder_verbatim(void)
 
 	setup_query("www.example.com", DNS_T_A, 0);
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		dns_builder_init(&b, buf, sizeof(buf), qm.b, &qq);
+		dns_builder_init(&b, buf, sizeof(buf), &qq);
 		is_int(dns_builder_put_rr(&b, NULL, c[i].type, DNS_C_IN, 1, c[i].rd, c[i].len), 0,
 		       "put %s", c[i].what);
 		ok(dns_get16(buf + 33 + 10) == c[i].len && memcmp(buf + 45, c[i].rd, c[i].len) == 0 &&
@@ -710,7 +710,7 @@ test_builder_ldns(void)
 	bool all = true;
 
 	setup_query("www.Example.COM", DNS_T_A, DNS_RD);
-	dns_builder_init(&b, buf, sizeof(buf), qm.b, &qq);
+	dns_builder_init(&b, buf, sizeof(buf), &qq);
 	for (size_t i = 0; i < NANSWER; i++)
 		if (put_ldns(&b, &answer[i]) != 0)
 			all = false;
@@ -760,14 +760,14 @@ test_builder_espace(void)
 	size_t full_len;
 
 	setup_query("www.Example.COM", DNS_T_A, DNS_RD);
-	dns_builder_init(&b, full, sizeof(full), qm.b, &qq);
+	dns_builder_init(&b, full, sizeof(full), &qq);
 	for (size_t i = 0; i < NANSWER; i++)
 		put_ldns(&b, &answer[i]);
 	full_len = b.len;
 
 	bool unchanged = true, prefix = true, readable = true, retried = true;
 	for (size_t cap = 33; cap <= full_len; cap++) {
-		dns_builder_init(&b, buf, cap, qm.b, &qq);
+		dns_builder_init(&b, buf, cap, &qq);
 		size_t i = 0;
 		for (; i < NANSWER; i++) {
 			struct dns_builder saved = b;
@@ -813,7 +813,7 @@ test_builder_espace(void)
 	 * owner fits, its RDATA does not; the next RR with the same owner must
 	 * not point into the part that was given up.
 	 */
-	dns_builder_init(&b, buf, 33 + 20 + 10 + 10, qm.b, &qq);
+	dns_builder_init(&b, buf, 33 + 20 + 10 + 10, &qq);
 	uint8_t big[40] = { 0 };
 	is_int(dns_builder_put_rr(&b, W("\4host\5other\3net"), 65282, DNS_C_IN, 1, big, 40),
 	       DNS_ESPACE, "RDATA does not fit");
@@ -827,7 +827,7 @@ test_builder_espace(void)
 	is_int(b.len, 33 + 16 + 14, "length as before");
 
 	/* Owner does not fit; fixed part does not fit. */
-	dns_builder_init(&b, buf, 40, qm.b, &qq);
+	dns_builder_init(&b, buf, 40, &qq);
 	memcpy(before, buf, 33);
 	is_int(dns_builder_put_rr(&b, W("\4host\5other\3net"), DNS_T_A, DNS_C_IN, 1, big, 4),
 	       DNS_ESPACE, "owner does not fit");
@@ -835,7 +835,7 @@ test_builder_espace(void)
 	is_int(dns_builder_put_rr(&b, NULL, DNS_T_A, DNS_C_IN, 1, big, 4), DNS_ESPACE,
 	       "fixed part does not fit");
 	ok(b.len == 33 && dns_get16(buf + 6) == 0, "unchanged, ANCOUNT 0");
-	dns_builder_init(&b, buf, 33 + 2 + 10 + 4, qm.b, &qq);
+	dns_builder_init(&b, buf, 33 + 2 + 10 + 4, &qq);
 	is_int(dns_builder_put_rr(&b, NULL, DNS_T_A, DNS_C_IN, 1, big, 4), 0, "exact fit");
 	is_int(b.len, b.cap, "len == cap");
 	is_int(dns_builder_put_rr(&b, NULL, DNS_T_A, DNS_C_IN, 1, big, 0), DNS_ESPACE, "full");
@@ -849,7 +849,7 @@ test_builder_far_offsets(void)
 	struct dns_builder b;
 
 	setup_query("q.example", DNS_T_A, 0);
-	dns_builder_init(&b, buf, sizeof(buf), qm.b, &qq);
+	dns_builder_init(&b, buf, sizeof(buf), &qq);
 	is_int(dns_builder_put_rr(&b, W("\3pad\7example"), 65282, DNS_C_IN, 0, pad, 20000), 0,
 	       "20000-octet RDATA");
 	/* The next names start beyond 0x4000: they cannot be pointer targets. */
@@ -893,7 +893,7 @@ test_builder_table_full(void)
 	char text[60][64];
 
 	setup_query("example.org", DNS_T_TXT, 0);
-	dns_builder_init(&b, buf, sizeof(buf), qm.b, &qq);
+	dns_builder_init(&b, buf, sizeof(buf), &qq);
 	bool all = true;
 	for (int i = 0; i < 60; i++) {
 		snprintf(text[i], sizeof(text[i]), "n%d.sub%d.example.org. 1 IN CNAME t%d.example.org.",
@@ -916,7 +916,7 @@ test_builder_opt_truncate(void)
 	struct dns_builder b;
 
 	setup_query("www.example.com", DNS_T_A, DNS_RD);
-	dns_builder_init(&b, buf, sizeof(buf), qm.b, &qq);
+	dns_builder_init(&b, buf, sizeof(buf), &qq);
 	dns_builder_reserve(&b, DNS_OPT_LEN);
 	int n = 0;
 	while (dns_builder_put_rr(&b, NULL, DNS_T_TXT, DNS_C_IN, 1,
@@ -955,7 +955,7 @@ test_builder_opt_truncate(void)
 	ok(q.ancount == 0 && q.arcount == 1 && q.edns, "truncated reply: just the OPT");
 
 	/* Compression after truncate targets only the question. */
-	dns_builder_init(&b, buf, sizeof(buf), qm.b, &qq);
+	dns_builder_init(&b, buf, sizeof(buf), &qq);
 	dns_builder_put_rr(&b, W("\4mail\7example\3com"), DNS_T_A, DNS_C_IN, 1, W("\1\1\1\1"), 4);
 	dns_builder_put_rr(&b, W("\4mail\7example\3com"), DNS_T_A, DNS_C_IN, 1, W("\1\1\1\2"), 4);
 	ok(buf[54] == 0xc0 && buf[55] == 33, "second mail owner points to the first");
@@ -969,7 +969,7 @@ test_builder_opt_truncate(void)
 	struct msg m;
 	m_hdr(&m, 5, 0, 0, 0, 0, 0);
 	dns_query_parse(m.b, m.len, &q);
-	dns_builder_init(&b, buf, sizeof(buf), m.b, &q);
+	dns_builder_init(&b, buf, sizeof(buf), &q);
 	dns_builder_put_rr(&b, W("\1a"), DNS_T_A, DNS_C_IN, 1, W("\1\1\1\1"), 4);
 	dns_builder_truncate(&b);
 	ok(b.len == 12 && b.ncomp == 0 && dns_get16(buf + 6) == 0, "truncate without question");
@@ -984,7 +984,7 @@ test_reply_error(void)
 
 	make_query(&m, "www.ExAmple.COM", DNS_T_A, (DNS_OP_UPDATE << 11) | DNS_RD | DNS_CD | DNS_AA, true);
 	dns_query_parse(m.b, m.len, &q);
-	is_int(dns_reply_error(buf, sizeof(buf), m.b, &q, true, DNS_R_FORMERR), 33,
+	is_int(dns_reply_error(buf, sizeof(buf), &q, true, DNS_R_FORMERR), 33,
 	       "FORMERR with question: 33 octets");
 	is_int(dns_get16(buf), 0xbeef, "id");
 	is_int(dns_get16(buf + 2), DNS_QR | (DNS_OP_UPDATE << 11) | DNS_RD | DNS_CD | DNS_R_FORMERR,
@@ -993,26 +993,26 @@ test_reply_error(void)
 	   dns_get16(buf + 10) == 0, "counts 1 0 0 0");
 	is_mem(buf + 12, m.b + 12, 21, "question verbatim");
 
-	is_int(dns_reply_error(buf, sizeof(buf), m.b, &q, false, DNS_R_NOTIMP), 12,
+	is_int(dns_reply_error(buf, sizeof(buf), &q, false, DNS_R_NOTIMP), 12,
 	       "NOTIMP without question: 12 octets");
 	ok(dns_get16(buf + 4) == 0 && DNS_RCODE(dns_get16(buf + 2)) == DNS_R_NOTIMP,
 	   "qdcount 0, rcode NOTIMP");
-	is_int(dns_reply_error(buf, 32, m.b, &q, true, DNS_R_FORMERR), DNS_ESPACE, "cap 32: no room");
-	is_int(dns_reply_error(buf, 33, m.b, &q, true, DNS_R_FORMERR), 33, "cap 33: exact");
-	is_int(dns_reply_error(buf, 11, m.b, &q, false, DNS_R_FORMERR), DNS_ESPACE, "cap 11");
-	is_int(dns_reply_error(buf, 12, m.b, &q, false, DNS_R_REFUSED), 12, "cap 12 without question");
+	is_int(dns_reply_error(buf, 32, &q, true, DNS_R_FORMERR), DNS_ESPACE, "cap 32: no room");
+	is_int(dns_reply_error(buf, 33, &q, true, DNS_R_FORMERR), 33, "cap 33: exact");
+	is_int(dns_reply_error(buf, 11, &q, false, DNS_R_FORMERR), DNS_ESPACE, "cap 11");
+	is_int(dns_reply_error(buf, 12, &q, false, DNS_R_REFUSED), 12, "cap 12 without question");
 
 	/* After a parse that failed past the question (header valid, question parsed). */
 	make_query(&m, "example", DNS_T_A, 0, false);
 	m_bytes(&m, "junk", 4);
 	is_int(dns_query_parse(m.b, m.len, &q), DNS_EMALFORMED, "query with trailing junk");
-	is_int(dns_reply_error(buf, sizeof(buf), m.b, &q, true, DNS_R_FORMERR), 12 + 9 + 4,
+	is_int(dns_reply_error(buf, sizeof(buf), &q, true, DNS_R_FORMERR), 12 + 9 + 4,
 	       "FORMERR echoes the question that parsed");
 
 	/* The question itself did not parse: there is none to echo, whatever the caller asks. */
 	make_query(&m, "example", DNS_T_A, DNS_RD, false);
 	is_int(dns_query_parse(m.b, m.len - 2, &q), DNS_EMALFORMED, "query with a cut question");
-	is_int(dns_reply_error(buf, sizeof(buf), m.b, &q, true, DNS_R_FORMERR), 12,
+	is_int(dns_reply_error(buf, sizeof(buf), &q, true, DNS_R_FORMERR), 12,
 	       "FORMERR for a cut question: header only");
 	ok(dns_get16(buf) == 0xbeef && dns_get16(buf + 4) == 0 &&
 	   dns_get16(buf + 2) == (DNS_QR | DNS_RD | DNS_R_FORMERR), "id, flags, qdcount 0");
@@ -1020,14 +1020,14 @@ test_reply_error(void)
 	/* qdcount 0 with with_question: nothing to copy. */
 	m_hdr(&m, 3, 0, 0, 0, 0, 0);
 	dns_query_parse(m.b, m.len, &q);
-	is_int(dns_reply_error(buf, sizeof(buf), m.b, &q, true, DNS_R_FORMERR), 12,
+	is_int(dns_reply_error(buf, sizeof(buf), &q, true, DNS_R_FORMERR), 12,
 	       "with_question but no question: 12 octets");
 	is_int(dns_get16(buf + 4), 0, "qdcount 0");
 
 	/* ldns reads it. */
 	make_query(&m, "www.example.com", DNS_T_A, DNS_RD, false);
 	dns_query_parse(m.b, m.len, &q);
-	int n = dns_reply_error(buf, sizeof(buf), m.b, &q, true, DNS_R_REFUSED);
+	int n = dns_reply_error(buf, sizeof(buf), &q, true, DNS_R_REFUSED);
 	ldns_pkt *pkt = NULL;
 	ok(n > 0 && ldns_wire2pkt(&pkt, buf, (size_t)n) == LDNS_STATUS_OK &&
 	   ldns_pkt_get_rcode(pkt) == LDNS_RCODE_REFUSED && ldns_pkt_qr(pkt) && ldns_pkt_rd(pkt) &&
