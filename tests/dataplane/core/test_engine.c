@@ -115,8 +115,7 @@ answer_raw(const struct dp_view *v, const uint8_t *q, size_t qlen, const struct 
 	size_t cap = o->cap ? o->cap : o->tcp ? DNS_MSG_MAX : 4096;
 
 	reply_len = 0;
-	const struct dp_view *cur = dp_view_enter(&w);
-	(void)cur;
+	dp_view_enter(&w);
 	int verdict = dp_query_answer(v, &w, q, qlen, reply, cap, &reply_len, o->tcp ? DP_Q_TCP : 0);
 	dp_view_leave(&w);
 	if (verdict == DP_SEND && reply_len > limit_for(v, o, cap))
@@ -235,7 +234,7 @@ test_worker(void)
 	ok(all, "dp_counter_name gives the lowercase name of every counter");
 	ok(dp_counter_name(DP_CNT__MAX) == NULL, "dp_counter_name is NULL out of range");
 	ok(zero, "dp_worker_init zeroes the counters");
-	ok(w.rt == &rt && w.id == 3, "dp_worker_init records the runtime and the id");
+	ok(w.rt == &rt && w.id == 3 && w.epoch_rec, "dp_worker_init records the runtime, the id and an epoch record");
 }
 
 static void
@@ -806,7 +805,10 @@ main(void)
 	struct dns_zoneset *zs_main, *zs_root;
 
 	dp_runtime_init(&rt);
-	dp_worker_init(&w, &rt, 3);
+	if (dp_worker_init(&w, &rt, 3) < 0) {
+		printf("Bail out! dp_worker_init failed\n");
+		return 1;
+	}
 
 	z[0] = load("engine.example", "tests/dataplane/core/engine-test.zone");
 	z[1] = load("example.com", "zones/example.com.zone");
