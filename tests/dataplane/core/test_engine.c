@@ -14,7 +14,6 @@
 
 #include "dataplane/core/engine.h"
 #include "dataplane/core/worker.h"
-#include "dns/err.h"
 #include "dns/name.h"
 #include "dns/rdata.h"
 #include "dns/wire.h"
