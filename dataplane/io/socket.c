@@ -746,6 +746,30 @@ sock_bind(const struct dp_listen *l, int type)
 	return fd;
 }
 
+/*
+ * Every worker binds l with SO_REUSEPORT, and so could another process of
+ * the same user: the kernel would then split the queries between the two
+ * servers without a word. A bind without SO_REUSEPORT first fails with
+ * EADDRINUSE when anyone else holds the address, making that a start-up
+ * error instead.
+ */
+static int
+addr_check_free(const struct dp_listen *l, int type)
+{
+	int fd = socket(l->addr.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int rc = 0;
+	if (type == SOCK_STREAM)
+		rc = setopt(fd, SOL_SOCKET, SO_REUSEADDR, 1); /* TIME_WAIT is no owner */
+	if (!rc && l->addr.ss_family == AF_INET6)
+		rc = setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+	if (!rc && bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
 static void
 worker_free(struct sock_worker *sw)
 {
@@ -950,6 +974,21 @@ dp_socket_start(struct dp_runtime *rt, const struct dp_socket_config *cfg,
 	s->nworkers = cfg->workers;
 
 	int rc = 0;
+	for (size_t i = 0; i < cfg->nlisten && !rc; i++) {
+		const struct dp_listen *l = &cfg->listen[i];
+		if (l->addr.ss_family != AF_INET && l->addr.ss_family != AF_INET6)
+			rc = -EAFNOSUPPORT;
+		if (!rc)
+			rc = addr_check_free(l, SOCK_DGRAM);
+		if (!rc)
+			rc = addr_check_free(l, SOCK_STREAM);
+		if (rc) {
+			char a[INET6_ADDRSTRLEN + 16];
+			addr_str(l, a, sizeof(a));
+			snprintf(err, errlen, "%s: %s%s", a, strerror(-rc),
+				 rc == -EADDRINUSE ? " (another server is listening there)" : "");
+		}
+	}
 	for (unsigned i = 0; i < cfg->workers && !rc; i++)
 		rc = worker_new(cfg, &s->sw[i], err, errlen);
 	for (unsigned i = 0; i < cfg->workers && !rc; i++) {

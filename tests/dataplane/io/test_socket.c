@@ -557,15 +557,29 @@ test_bind_error(uint16_t port)
 	bind(blocker, (struct sockaddr *)&l[1].addr, l[1].addrlen);
 	struct dp_socket_config cfg = { .listen = l, .nlisten = 2, .workers = 2 };
 	struct dp_socket *s = NULL;
-	char err[256] = "", want[64];
+	char err[256] = "", want[128];
 	int rc = dp_socket_start(&rt, &cfg, &s, err, sizeof(err));
 	is_int(rc, -EADDRINUSE, "bind conflict: -EADDRINUSE");
-	snprintf(want, sizeof(want), "127.0.0.1:%u: %s", port, strerror(EADDRINUSE));
+	snprintf(want, sizeof(want), "127.0.0.1:%u: %s (another server is listening there)", port,
+		 strerror(EADDRINUSE));
 	is_str(err, want, "bind conflict: the message names the address");
 	ok(s == NULL, "bind conflict: no backend returned");
 	close(blocker);
 	ok(can_bind(AF_INET6, "::1", port, SOCK_DGRAM) && can_bind(AF_INET6, "::1", port, SOCK_STREAM),
 	   "bind conflict: the sockets already opened were closed");
+
+	/*
+	 * A second server on an address already served: SO_REUSEPORT would let
+	 * it bind and share the queries; it must be refused instead.
+	 */
+	struct dp_socket *first = start(l, 2, 1, 0, 0);
+	if (first) {
+		rc = dp_socket_start(&rt, &cfg, &s, err, sizeof(err));
+		is_int(rc, -EADDRINUSE, "address already served: the second start fails");
+		ok(strstr(err, "another server is listening there") != NULL,
+		   "address already served: the message says why (%s)", err);
+		dp_socket_stop(first);
+	}
 }
 
 static void
