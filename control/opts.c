@@ -708,7 +708,8 @@ ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t 
 		if (rc == 0)
 			rc = replace_str(&cfg->control_path, path);
 	}
-	if (rc == 0 && cfg->nlisten == 0) {
+	/* --check validates what there is; only serving needs an address. */
+	if (rc == 0 && cfg->nlisten == 0 && cfg->action != CTL_ACTION_CHECK) {
 		seterr(err, errlen, "no listen address: give --listen ADDR[:PORT] or server.listen "
 			"in the configuration file");
 		rc = -EINVAL;

@@ -233,6 +233,9 @@ test_cmdline_bad(void)
 	struct ctl_config cfg;
 	is_int(parse(&cfg, "--zone", "example.com=x.zone", NULL), -EINVAL, "no listen address");
 	ok(strstr(err, "no listen address") != NULL, "  says so (got '%s')", err);
+	is_int(parse(&cfg, "--check", "--zone", "example.com=x.zone", NULL), 0,
+	       "--check needs no listen address");
+	ctl_config_free(&cfg);
 }
 
 static void

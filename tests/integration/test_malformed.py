@@ -297,8 +297,7 @@ def broken_zones(srcroot):
 
 def check_zone(sigedge, path, where, line, tmp):
     """Run --check on a broken zone; it must fail and print WHERE:LINE:."""
-    # --check reads the whole configuration, which must name a listen address
-    cmd = [sigedge, '--check', '--listen', '127.0.0.1:53', '--zone', 'example.com=%s' % path]
+    cmd = [sigedge, '--check', '--zone', 'example.com=%s' % path]
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            timeout=30, cwd=tmp)
