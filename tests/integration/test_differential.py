@@ -21,7 +21,6 @@ import fnmatch
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,9 @@ import time
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import free_port, tail, stop  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZONES = [
@@ -40,25 +42,6 @@ ZONES = [
 ]
 UDP_MAX = 1232
 
-
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    while True:
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(('127.0.0.1', 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(('127.0.0.1', port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-
-
-# ---------------------------------------------------------------- corpus
 
 class Query:
     def __init__(self, name, qtype, tcp=False, edns=UDP_MAX, do=False, qclass='IN', extra=()):
@@ -462,14 +445,6 @@ def wait_ready(port, proc, names, what, log):
         raise RuntimeError('%s does not serve %s after 20 s:\n%s' % (what, pending[0], tail(log)))
 
 
-def tail(path, n=15):
-    try:
-        with open(path, encoding='utf-8', errors='replace') as f:
-            return ''.join(f.readlines()[-n:])
-    except OSError:
-        return ''
-
-
 def knot_conf(tmp, port, zdir):
     zones = ''.join('  - domain: %s\n    file: %s\n' % (apex, os.path.join(zdir, f))
                     for apex, f in ZONES)
@@ -492,16 +467,6 @@ template:
     zonefile-sync: -1
 zone:
 {zones}"""
-
-
-def stop(proc):
-    if proc and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def main():

@@ -28,6 +28,9 @@ import dns.exception
 import dns.message
 import dns.rcode
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import free_port, tail  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZONE = ('example.com', os.path.join(HERE, 'zones', 'example.com.zone'))
 QID = 0x5e1d
@@ -254,30 +257,6 @@ def judge(pkt, expect, reply):
     ok = ('formerr' in expect and rcode == dns.rcode.FORMERR and flags & 0x8000
           and len(pkt) >= 2 and rid == packet_id(pkt))
     return bool(ok), what
-
-
-def free_port():
-    while True:
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(('127.0.0.1', 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(('127.0.0.1', port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-
-
-def tail(path, n=15):
-    try:
-        with open(path, encoding='utf-8', errors='replace') as f:
-            return ''.join(f.readlines()[-n:])
-    except OSError:
-        return ''
 
 
 def broken_zones(srcroot):
