@@ -37,8 +37,10 @@
  * a different key, and the old entry ages out under CLOCK. A hit compares
  * every field and the owner octets in full: a hash collision is a miss,
  * never another RRset's signature. The one 64-bit hash trusted without a
- * full comparison is content_hash, over zone data or data derived from the
- * query name and the zone.
+ * full comparison is content_hash: were two contents of one RRset to
+ * collide (same zone, owner, type, key table and bucket), the answer would
+ * carry a genuine signature over the other content, which validators
+ * reject; a collision can never yield a signature that was not made.
  *
  * Requirements on the caller's identifiers: zone must differ between any
  * two zones served while the cache lives (e.g. a number the control thread
@@ -96,9 +98,10 @@ struct sign_cache_key {
 /*
  * Hash of an RRset as the signer sees it: the original TTL and the RRs as
  * { u16 RDLENGTH (big endian), RDATA } concatenated, rdlen octets (the
- * layout of struct dns_rrset and struct sign_rrset_ref). Equal input, equal
- * signed data: the RR order does not need to be canonical. Pure; zone
- * RRsets may have it computed once at load time.
+ * layout of struct dns_rrset and struct sign_rrset_ref). Equal input means
+ * equal signed data, so the RRs may come in any order (the same RRs in
+ * another order hash differently: a miss, not an error). Pure; a zone
+ * RRset's hash may be computed once at load time.
  */
 uint64_t sign_cache_content_hash(uint32_t ttl, const uint8_t *rdata, size_t rdlen);
 
@@ -138,7 +141,7 @@ int sign_cache_insert(struct sign_cache *c, const struct sign_cache_key *key,
 		      const uint8_t *rrsig, size_t len);
 
 struct sign_cache_stats {
-	uint64_t hits;
+	uint64_t hits;       /* hits + misses = lookups */
 	uint64_t misses;
 	uint64_t inserts;    /* entries stored (a replaced entry with the same key included) */
 	uint64_t evictions;  /* entries with another key dropped to make room */
