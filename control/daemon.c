@@ -60,7 +60,7 @@ ctl_daemon_check(const struct ctl_config *cfg)
 static struct dp_view *
 view_new(struct dns_zoneset *set, const struct ctl_config *cfg)
 {
-	struct dp_view *v = malloc(sizeof(*v));
+	struct dp_view *v = calloc(1, sizeof(*v));
 	if (v) {
 		v->zones = set;
 		v->udp_max = (uint16_t)cfg->udp_max_payload;

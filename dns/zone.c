@@ -925,6 +925,14 @@ dns_zoneset_at(const struct dns_zoneset *zs, size_t i)
 const struct dns_zone *
 dns_zoneset_find(const struct dns_zoneset *zs, const struct dns_name *name)
 {
+	size_t idx;
+
+	return dns_zoneset_find_index(zs, name, &idx);
+}
+
+const struct dns_zone *
+dns_zoneset_find_index(const struct dns_zoneset *zs, const struct dns_name *name, size_t *idx)
+{
 	/* Probe only the suffix lengths some apex has, longest first. */
 	unsigned d = name->labels < zs->max_depth ? name->labels : zs->max_depth;
 	for (;; d--) {
@@ -932,8 +940,10 @@ dns_zoneset_find(const struct dns_zoneset *zs, const struct dns_name *name)
 			size_t o = suffix_ofs(name, name->labels - d);
 			const struct name_slot *s = table_find(&zs->index, name->lwire + o,
 								name->len - o);
-			if (s)
+			if (s) {
+				*idx = s->idx;
 				return zs->zones[s->idx];
+			}
 		}
 		if (d == 0)
 			return NULL;

@@ -122,4 +122,12 @@ struct dns_zone *dns_zoneset_at(const struct dns_zoneset *zs, size_t i);
 /* The zone with the longest apex that is equal to or above name, or NULL. */
 const struct dns_zone *dns_zoneset_find(const struct dns_zoneset *zs, const struct dns_name *name);
 
+/*
+ * The same, also setting *idx to the zone's position in the set (the i of
+ * dns_zoneset_at), so per-zone tables indexed like the set can be consulted.
+ * *idx is left alone when the result is NULL.
+ */
+const struct dns_zone *dns_zoneset_find_index(const struct dns_zoneset *zs,
+					      const struct dns_name *name, size_t *idx);
+
 #endif

@@ -12,6 +12,7 @@
 
 struct dns_zoneset;
 struct dp_worker; /* dataplane/core/worker.h */
+struct dp_zone_slot; /* dataplane/core/worker.h */
 
 /*
  * What a worker reads under its epoch section: everything the engine needs,
@@ -19,6 +20,12 @@ struct dp_worker; /* dataplane/core/worker.h */
  */
 struct dp_view {
 	const struct dns_zoneset *zones;
+	/*
+	 * Signing state per zone, indexed like zones (dns_zoneset_at); NULL
+	 * when no zone is signed. A zone is signed when its slot holds a key
+	 * table.
+	 */
+	struct dp_zone_slot *const *slots;
 	uint16_t udp_max;        /* largest UDP reply we send and advertise in OPT */
 };
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "dataplane/core/worker.h"
+#include "sign/sigcache.h"
 
 /* record_of(entry): the ck_epoch_record that embeds a list entry. */
 CK_STACK_CONTAINER(ck_epoch_record_t, record_next, record_of)
@@ -26,6 +27,9 @@ static const char *const counter_names[DP_CNT__MAX] = {
 	[DP_CNT_NODATA] = "nodata",
 	[DP_CNT_REFERRAL] = "referral",
 	[DP_CNT_TCP_CONN] = "tcp-conn",
+	[DP_CNT_SIGNED] = "signed",
+	[DP_CNT_SIG_HIT] = "sigcache-hit",
+	[DP_CNT_SIG_MISS] = "sigcache-miss",
 };
 
 const char *
@@ -79,8 +83,20 @@ dp_worker_init(struct dp_worker *w, struct dp_runtime *rt, unsigned id)
 	w->id = id;
 	for (unsigned i = 0; i < DP_CNT__MAX; i++)
 		atomic_init(&w->cnt[i], 0);
-	w->epoch_rec = dp_epoch_record_get(rt);
-	return w->epoch_rec ? 0 : -ENOMEM;
+	w->sigcache = NULL;
+	w->sign_scratch = malloc(DP_SIGN_SCRATCH);
+	if (!w->sign_scratch ||
+	    sign_cache_create(DP_SIGCACHE_ENTRIES, SIGN_CACHE_SLOT_RSA2048, &w->sigcache) < 0)
+		goto fail;
+	if (!(w->epoch_rec = dp_epoch_record_get(rt)))
+		goto fail;
+	return 0;
+fail:
+	sign_cache_free(w->sigcache);
+	free(w->sign_scratch);
+	w->sigcache = NULL;
+	w->sign_scratch = NULL;
+	return -ENOMEM;
 }
 
 void
@@ -88,4 +104,8 @@ dp_worker_fini(struct dp_worker *w)
 {
 	dp_epoch_record_put(w->epoch_rec);
 	w->epoch_rec = NULL;
+	sign_cache_free(w->sigcache);
+	free(w->sign_scratch);
+	w->sigcache = NULL;
+	w->sign_scratch = NULL;
 }

@@ -18,6 +18,20 @@
 #include <stdint.h>
 
 struct dp_view;
+struct sign_cache;
+struct sign_keytable;
+
+/*
+ * A zone's signing state as the workers see it, one per zone of the view's
+ * zone set (dp_view.slots). keys is NULL for an unsigned zone. The control
+ * thread publishes a new table with one release store and frees the old one
+ * after an epoch grace period; workers load it with acquire inside their
+ * epoch section. The slot's address identifies the zone in the signature
+ * cache, so a slot lives as long as its zone is served.
+ */
+struct dp_zone_slot {
+	_Atomic(const struct sign_keytable *) keys;
+};
 
 struct dp_runtime {
 	_Atomic(const struct dp_view *) view;  /* current view; never NULL while workers run */
@@ -40,17 +54,37 @@ enum dp_counter {
 	DP_CNT_NODATA,       /* NOERROR with no answer and SOA in authority */
 	DP_CNT_REFERRAL,     /* delegations answered */
 	DP_CNT_TCP_CONN,     /* TCP connections accepted */
+	DP_CNT_SIGNED,       /* replies carrying RRSIGs */
+	DP_CNT_SIG_HIT,      /* RRSIGs taken from the signature cache */
+	DP_CNT_SIG_MISS,     /* RRSIGs made (not in the cache) */
 	DP_CNT__MAX
 };
 
 /* Name of a counter for statistics output ("rx", "nxdomain", ...); NULL if out of range. */
 const char *dp_counter_name(enum dp_counter c);
 
+/*
+ * Signing resources of a worker, sized at init (DESIGN.md 2: nothing is
+ * allocated per query).
+ * DP_SIGCACHE_ENTRIES entries of SIGN_CACHE_SLOT_RSA2048 octets: 4 MiB per
+ * worker; slots of that size hold RSA signatures up to 2048 bits and every
+ * ECDSA or Ed25519 one.
+ * DP_SIGN_SCRATCH: the canonical form of one RRset being signed (RFC 4034
+ * 6: owner repeated per RR, names uncompressed). 64 KiB holds every RRset
+ * that fits a reply unless its owner or RDATA names compress heavily; an
+ * RRset whose canonical form is larger is answered with SERVFAIL when it has
+ * to be signed.
+ */
+#define DP_SIGCACHE_ENTRIES 8192
+#define DP_SIGN_SCRATCH (64 * 1024)
+
 /* One per core; cache-aligned; owned and written by one thread. */
 struct dp_worker {
 	ck_epoch_record_t *epoch_rec;          /* from dp_epoch_record_get */
 	struct dp_runtime *rt;
-	unsigned id;
+	unsigned id;                           /* index into a key table's signers */
+	struct sign_cache *sigcache;           /* this worker's signature cache */
+	uint8_t *sign_scratch;                 /* DP_SIGN_SCRATCH octets */
 	_Atomic uint64_t cnt[DP_CNT__MAX];
 } __attribute__((aligned(64)));
 
@@ -75,9 +109,11 @@ ck_epoch_record_t *dp_epoch_record_get(struct dp_runtime *rt);
 void dp_epoch_record_put(ck_epoch_record_t *rec);
 
 /*
- * Attach w to rt with its own epoch record (control thread, before the
- * worker thread starts). Returns 0 or -ENOMEM. fini releases the record
- * (after the worker thread has been joined).
+ * Attach w to rt with its own epoch record, signature cache and signing
+ * scratch buffer (control thread, before the worker thread starts). id
+ * selects the worker's signer contexts in key tables (0 .. nworkers - 1).
+ * Returns 0 or -ENOMEM (nothing left allocated). fini releases the record
+ * and frees the rest (after the worker thread has been joined).
  */
 int dp_worker_init(struct dp_worker *w, struct dp_runtime *rt, unsigned id);
 void dp_worker_fini(struct dp_worker *w);

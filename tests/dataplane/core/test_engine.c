@@ -221,7 +221,7 @@ test_worker(void)
 	const char *want[DP_CNT__MAX] = {
 		"rx", "tx", "dropped", "udp", "tcp", "edns", "do", "truncated", "noerror",
 		"formerr", "servfail", "nxdomain", "notimp", "refused", "badvers", "nodata",
-		"referral", "tcp-conn",
+		"referral", "tcp-conn", "signed", "sigcache-hit", "sigcache-miss",
 	};
 	bool all = true, zero = true;
 
@@ -234,6 +234,7 @@ test_worker(void)
 	ok(dp_counter_name(DP_CNT__MAX) == NULL, "dp_counter_name is NULL out of range");
 	ok(zero, "dp_worker_init zeroes the counters");
 	ok(w.rt == &rt && w.id == 3 && w.epoch_rec, "dp_worker_init records the runtime, the id and an epoch record");
+	ok(w.sigcache && w.sign_scratch, "dp_worker_init allocates the signature cache and the signing scratch");
 }
 
 static void
