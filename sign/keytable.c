@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "sign/keytable.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/err.h"
+#include "dns/name.h"
+#include "dns/rdata.h"
+#include "sign/ds.h"
+
+/* One RDATA to place into an RRset. */
+struct blob {
+	const uint8_t *p;
+	size_t len;
+};
+
+static int
+fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static int
+blob_cmp(const void *a, const void *b)
+{
+	const struct blob *x = a, *y = b;
+
+	return dns_rdata_cmp(x->p, x->len, y->p, y->len);
+}
+
+/* Sort v canonically and write it as an RRset blob at dst, duplicates dropped. */
+static void
+rrset_fill(struct dns_rrset *rs, uint16_t type, uint32_t ttl, struct blob *v, size_t n,
+	   uint8_t *dst)
+{
+	uint32_t off = 0;
+	uint16_t count = 0;
+
+	qsort(v, n, sizeof(*v), blob_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && blob_cmp(&v[i - 1], &v[i]) == 0)
+			continue;
+		dst[off] = (uint8_t)(v[i].len >> 8);
+		dst[off + 1] = (uint8_t)v[i].len;
+		memcpy(dst + off + 2, v[i].p, v[i].len);
+		off += 2 + (uint32_t)v[i].len;
+		count++;
+	}
+	*rs = (struct dns_rrset){ type, count, ttl, off, dst };
+}
+
+/* Each signer's RRSIG over rs into dst, as the RRSIG RRset sig. Returns 0 or an error. */
+static int
+rrset_sign(struct dns_rrset *sig, const uint8_t *apex, size_t apex_len,
+	   const struct dns_rrset *rs, struct sign_signer *const *signers, size_t n,
+	   uint32_t inception, uint32_t expiration, uint8_t *scratch, size_t scratch_cap,
+	   uint8_t *dst)
+{
+	struct sign_rrset_ref ref = sign_rrset_ref_of(apex, apex_len, rs);
+	uint32_t off = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t cap = sign_signer_rrsig_len(signers[i]);
+		int rc = sign_rrsig(signers[i], &ref, inception, expiration, scratch, scratch_cap,
+				    dst + off + 2, cap);
+		if (rc < 0)
+			return rc;
+		dst[off] = (uint8_t)(rc >> 8);
+		dst[off + 1] = (uint8_t)rc;
+		off += 2 + (uint32_t)rc;
+	}
+	*sig = (struct dns_rrset){ DNS_T_RRSIG, (uint16_t)n, rs->ttl, off, dst };
+	return 0;
+}
+
+/* min(SOA TTL, SOA MINIMUM) of the zone (RFC 9077), or -EINVAL without a usable SOA. */
+static int
+soa_neg_ttl(const struct dns_zone *z, uint32_t *out)
+{
+	const struct dns_rrset *soa = dns_node_rrset(dns_zone_apex(z), DNS_T_SOA);
+	uint32_t pos = 0, min;
+	uint16_t len;
+	const uint8_t *rd;
+
+	if (!soa || !(rd = dns_rrset_next(soa, &pos, &len)) || len < 20)
+		return -EINVAL;
+	rd += len - 4;
+	min = (uint32_t)rd[0] << 24 | (uint32_t)rd[1] << 16 | (uint32_t)rd[2] << 8 | rd[3];
+	*out = min < soa->ttl ? min : soa->ttl;
+	return 0;
+}
+
+void
+sign_keytable_free(struct sign_keytable *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < (size_t)t->nworkers * t->nzsk; i++)
+		if (t->signers[i])
+			sign_signer_free(t->signers[i]);
+	free(t);
+}
+
+/*
+ * Everything but the worker signers' OpenSSL state lives in one allocation:
+ * the struct, the worker signer pointers, then the apex and the six RRsets.
+ */
+int
+sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable **out,
+		    char *err, size_t errlen)
+{
+	const struct sign_key *zsk[SIGN_KEYTABLE_MAXZSK];
+	const struct sign_key **ksk = NULL, **cdsk = NULL;
+	struct sign_signer **ksig = NULL;
+	struct blob *v = NULL;
+	uint8_t *ds = NULL, *scratch = NULL;
+	struct sign_keytable *t = NULL;
+	size_t nsep = 0, nplain = 0, nzsk = 0, nksk = 0, ncds = 0;
+	size_t dnskey_len = 0, sig_len = 0, cdnskey_len = 0, cds_len = 0;
+	uint32_t inception, expiration, neg_ttl;
+	int rc;
+
+	*out = NULL;
+	if (!p->apex || !p->zone || !p->keys || p->nworkers == 0 || p->denial > SIGN_DENIAL_NSEC)
+		return fail(err, errlen, -EINVAL, "bad key table parameters");
+	if (p->nkeys == 0)
+		return fail(err, errlen, -EINVAL, "no key");
+	if (!dns_name_equal(p->apex, dns_zone_name(p->zone)))
+		return fail(err, errlen, -EINVAL, "the zone's name is not the apex");
+	if (sign_validity_check(&p->validity) < 0)
+		return fail(err, errlen, -EINVAL, "bad signature validity policy");
+	if (soa_neg_ttl(p->zone, &neg_ttl) < 0)
+		return fail(err, errlen, -EINVAL, "the zone has no usable SOA");
+
+	for (size_t i = 0; i < p->nkeys; i++) {
+		const struct sign_key *k = p->keys[i];
+		uint16_t f = sign_key_flags(k);
+
+		if (!sign_key_has_private(k))
+			return fail(err, errlen, -EINVAL, "key %u (algorithm %u) has no private part",
+				    sign_key_tag(k), sign_key_alg(k));
+		if (!dns_name_equal(sign_key_owner(k), p->apex))
+			return fail(err, errlen, -EINVAL, "key %u (algorithm %u) is for another zone",
+				    sign_key_tag(k), sign_key_alg(k));
+		if (f & SIGN_FLAG_REVOKE)
+			continue;
+		if (f & SIGN_FLAG_SEP)
+			nsep++;
+		else
+			nplain++;
+	}
+	if (nsep + nplain == 0)
+		return fail(err, errlen, -EINVAL, "no key that is not revoked");
+	if ((nplain ? nplain : nsep) > SIGN_KEYTABLE_MAXZSK)
+		return fail(err, errlen, -EINVAL, "more than %d zone-signing keys",
+			    SIGN_KEYTABLE_MAXZSK);
+
+	ksk = calloc(p->nkeys, sizeof(*ksk));
+	cdsk = calloc(p->nkeys, sizeof(*cdsk));
+	ksig = calloc(p->nkeys, sizeof(*ksig));
+	v = calloc(p->nkeys, sizeof(*v));
+	ds = malloc(p->nkeys * SIGN_DS_MAXLEN);
+	if (!ksk || !cdsk || !ksig || !v || !ds) {
+		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		goto out;
+	}
+
+	/*
+	 * Roles. Revoked SEP keys still sign the DNSKEY RRset: a validator only
+	 * accepts a revocation that the revoked key signed itself (RFC 5011 2.1).
+	 */
+	for (size_t i = 0; i < p->nkeys; i++) {
+		const struct sign_key *k = p->keys[i];
+		uint16_t f = sign_key_flags(k);
+		bool sep = f & SIGN_FLAG_SEP, revoked = f & SIGN_FLAG_REVOKE;
+		size_t klen;
+
+		sign_key_dnskey(k, &klen);
+		dnskey_len += 2 + klen;
+		if (!revoked && (nplain ? !sep : true))
+			zsk[nzsk++] = k;
+		if (nsep ? sep : !revoked) {
+			ksk[nksk++] = k;
+			if (!revoked) {
+				cdsk[ncds++] = k;
+				cdnskey_len += 2 + klen;
+				cds_len += 2 + 4 + 32;
+			}
+		}
+	}
+	if (!p->publish_cds)
+		ncds = cdnskey_len = cds_len = 0;
+
+	for (size_t i = 0; i < nksk; i++) {
+		rc = sign_signer_new(ksk[i], &ksig[i]);
+		if (rc < 0) {
+			rc = fail(err, errlen, rc, "key %u (algorithm %u): no signer: %s",
+				  sign_key_tag(ksk[i]), sign_key_alg(ksk[i]), dns_strerror(rc));
+			goto out;
+		}
+		sig_len += 2 + sign_signer_rrsig_len(ksig[i]);
+	}
+
+	size_t nsigners = (size_t)p->nworkers * nzsk;
+	size_t apex_len = dns_name_len(p->apex);
+	size_t total = sizeof(*t) + nsigners * sizeof(struct sign_signer *) + apex_len +
+		       dnskey_len + cds_len + cdnskey_len + 3 * sig_len;
+	t = calloc(1, total);
+	if (!t) {
+		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		goto out;
+	}
+	t->signers = (struct sign_signer **)(t + 1);
+	uint8_t *b = (uint8_t *)(t->signers + nsigners);
+	uint8_t *apex = b;
+
+	dns_name_lower(apex, p->apex);
+	b += apex_len;
+	t->generation = p->generation;
+	t->apex = apex;
+	t->apex_len = (uint8_t)apex_len;
+	t->denial = p->denial;
+	t->validity = p->validity;
+	t->neg_ttl = neg_ttl;
+	t->nzsk = (unsigned)nzsk;
+	memcpy(t->zsk, zsk, nzsk * sizeof(zsk[0]));
+	t->nworkers = p->nworkers;
+
+	uint32_t ttl = p->dnskey_ttl ? p->dnskey_ttl : 3600;
+
+	for (size_t i = 0; i < p->nkeys; i++)
+		v[i].p = sign_key_dnskey(p->keys[i], &v[i].len);
+	rrset_fill(&t->dnskey, DNS_T_DNSKEY, ttl, v, p->nkeys, b);
+	b += t->dnskey.rdlen;
+	if (ncds) {
+		for (size_t i = 0; i < ncds; i++) {
+			rc = sign_key_ds(cdsk[i], SIGN_DIGEST_SHA256, ds + i * SIGN_DS_MAXLEN,
+					 SIGN_DS_MAXLEN);
+			if (rc < 0) {
+				rc = fail(err, errlen, rc, "key %u: no CDS: %s",
+					  sign_key_tag(cdsk[i]), dns_strerror(rc));
+				goto out;
+			}
+			v[i] = (struct blob){ ds + i * SIGN_DS_MAXLEN, (size_t)rc };
+		}
+		rrset_fill(&t->cds, DNS_T_CDS, ttl, v, ncds, b);
+		b += t->cds.rdlen;
+		for (size_t i = 0; i < ncds; i++)
+			v[i].p = sign_key_dnskey(cdsk[i], &v[i].len);
+		rrset_fill(&t->cdnskey, DNS_T_CDNSKEY, ttl, v, ncds, b);
+		b += t->cdnskey.rdlen;
+	}
+
+	struct {
+		const struct dns_rrset *rs;
+		struct dns_rrset *sig;
+	} sets[] = { { &t->dnskey, &t->dnskey_sig }, { &t->cds, &t->cds_sig },
+		     { &t->cdnskey, &t->cdnskey_sig } };
+	size_t scratch_cap = 0;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		struct sign_rrset_ref ref = sign_rrset_ref_of(apex, apex_len, sets[i].rs);
+		size_t n = sign_rrsig_scratch_size(&ref);
+		scratch_cap = n > scratch_cap ? n : scratch_cap;
+	}
+	scratch = malloc(scratch_cap);
+	if (!scratch) {
+		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		goto out;
+	}
+	sign_validity_window(&p->validity, p->now, &inception, &expiration);
+	t->sigs_expire = expiration;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		if (sets[i].rs->count == 0)
+			continue;
+		rc = rrset_sign(sets[i].sig, apex, apex_len, sets[i].rs, ksig, nksk, inception,
+				expiration, scratch, scratch_cap, b);
+		if (rc < 0) {
+			rc = fail(err, errlen, rc, "signing the apex key RRsets: %s",
+				  dns_strerror(rc));
+			goto out;
+		}
+		b += sets[i].sig->rdlen;
+	}
+
+	for (size_t w = 0; w < p->nworkers; w++)
+		for (size_t k = 0; k < nzsk; k++) {
+			rc = sign_signer_new(zsk[k], &t->signers[w * nzsk + k]);
+			if (rc < 0) {
+				rc = fail(err, errlen, rc, "key %u: no signer: %s",
+					  sign_key_tag(zsk[k]), dns_strerror(rc));
+				goto out;
+			}
+		}
+	*out = t;
+	t = NULL;
+	rc = 0;
+out:
+	sign_keytable_free(t);
+	for (size_t i = 0; ksig && i < nksk; i++)
+		if (ksig[i])
+			sign_signer_free(ksig[i]);
+	free(scratch);
+	free(ds);
+	free(v);
+	free(ksig);
+	free(cdsk);
+	free(ksk);
+	return rc;
+}

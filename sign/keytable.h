@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Key tables: a zone's signing state as the workers see it (DESIGN.md 3).
+ *
+ * The control thread builds a complete table from the zone's keys, makes
+ * the DNSKEY (and CDS/CDNSKEY) RRsets and their RRSIGs, prepares one signer
+ * context per active zone-signing key for every worker, and publishes the
+ * table with one release store into the zone's slot (dataplane/core). After
+ * an epoch grace period the table it replaced is freed. A published table is
+ * never modified, except that worker i alone uses signers[i * nzsk + k].
+ *
+ * Prebuilding the workers' signer contexts on the control thread (instead of
+ * each worker rebuilding its own when it sees a new generation) keeps every
+ * allocation off the workers: a worker only indexes the table.
+ */
+#ifndef SIGEDGE_SIGN_KEYTABLE_H
+#define SIGEDGE_SIGN_KEYTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/zone.h"
+#include "sign/key.h"
+#include "sign/rrsig.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Denial of existence, one method per zone (the same at every provider, RFC 8901). */
+enum sign_denial {
+	SIGN_DENIAL_COMPACT = 0,  /* RFC 9824 compact answers (default) */
+	SIGN_DENIAL_NSEC = 1,     /* RFC 4470 minimally covering NSEC */
+};
+
+#define SIGN_KEYTABLE_MAXZSK 4  /* active zone-signing keys at once (rollovers, algorithms) */
+
+struct sign_keytable {
+	uint64_t generation;          /* unique in the process, never reused: the signature
+				       * cache keys on it */
+	const uint8_t *apex;          /* lowercased wire name */
+	uint8_t apex_len;
+	uint8_t denial;               /* enum sign_denial */
+	struct sign_validity validity;
+	uint32_t neg_ttl;             /* TTL of synthesized NSEC: min(SOA TTL, SOA MINIMUM) */
+
+	/*
+	 * Apex RRsets served from the table rather than from the zone file, each
+	 * with its RRSIG RRset (dns_rrset layout: RRSIG RDATAs made at build
+	 * time by the key-signing keys, valid for validity.lifetime from the
+	 * build). count == 0 when not published.
+	 */
+	struct dns_rrset dnskey, dnskey_sig;
+	struct dns_rrset cds, cds_sig;
+	struct dns_rrset cdnskey, cdnskey_sig;
+	uint32_t sigs_expire;         /* earliest expiration among the RRSIGs above: the
+				       * control thread rebuilds the table well before it */
+
+	/* Active zone-signing keys (a CSK counts); every RRset is signed by each. */
+	unsigned nzsk;
+	const struct sign_key *zsk[SIGN_KEYTABLE_MAXZSK];
+	unsigned nworkers;
+	struct sign_signer **signers; /* nworkers * nzsk; worker i uses [i * nzsk .. +nzsk) */
+};
+
+/* What a table is built from (control thread). */
+struct sign_keytable_params {
+	const uint8_t *apex;          /* wire name of the zone */
+	const struct dns_zone *zone;  /* its SOA gives the negative TTL */
+	const struct sign_key *const *keys; /* the zone's own keys with private parts; the table
+					     * takes no ownership: keys must outlive the table */
+	size_t nkeys;
+	uint32_t dnskey_ttl;          /* TTL of DNSKEY, CDS, CDNSKEY; 0 means 3600 */
+	bool publish_cds;             /* CDS (SHA-256) and CDNSKEY for the key-signing keys */
+	uint8_t denial;               /* enum sign_denial */
+	struct sign_validity validity;
+	unsigned nworkers;
+	uint64_t generation;
+	uint32_t now;                 /* for the RRSIGs made at build time */
+};
+
+/*
+ * Roles (key files without timing metadata are active, as BIND treats them):
+ * keys with the SEP flag (257) sign DNSKEY, CDS and CDNSKEY; keys without it
+ * (256) sign everything else; when every key has SEP, each is a CSK and also
+ * signs everything else; when no key has SEP, the zone-signing keys also
+ * sign DNSKEY, CDS and CDNSKEY. CDS and CDNSKEY list the keys that sign
+ * DNSKEY. Keys with the REVOKE bit are published and, if they have SEP, sign
+ * the DNSKEY RRset (RFC 5011 2.1: a revocation must be self-signed); they
+ * sign nothing else and get no CDS. DNSKEY, CDS and CDNSKEY RDATAs are in
+ * canonical order, duplicates dropped.
+ * Returns 0, -EINVAL with err naming the reason (no key, more than
+ * SIGN_KEYTABLE_MAXZSK signing keys, a key without private part or for
+ * another zone), -ENOMEM, -EIO.
+ */
+int sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable **out,
+			char *err, size_t errlen);
+
+/* Free a table and its signer contexts (control thread, after the grace period). */
+void sign_keytable_free(struct sign_keytable *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

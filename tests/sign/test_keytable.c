@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sign/keytable: tables built from the fixture keys (KSK + ZSK, a CSK on its
+ * own, two algorithms, no SEP key, a revoked KSK): roles, DNSKEY in canonical
+ * order, every RRSIG verified, CDS equal to sign_key_ds, CDNSKEY equal to
+ * the DNSKEY RDATA, worker signers that sign verifiably, the negative TTL
+ * from the SOA, and the error cases.
+ */
+#include <errno.h>
+
+#include "../tap.h"
+#include "dns/name.h"
+#include "dns/rdata.h"
+#include "sign/ds.h"
+#include "sign/keyfile.h"
+#include "sign/keytable.h"
+#include "helpers.h"
+
+static char err[512];
+static const char *dir;
+static uint8_t scratch[1 << 16];
+static uint8_t apex[DNS_NAME_MAXLEN];
+static struct dns_zone *zone;
+
+static const struct sign_validity validity = SIGN_VALIDITY_DEFAULT;
+#define NOW 1700000000u
+
+static struct sign_key *
+load(const char *sub, const char *base)
+{
+	char path[4096];
+	struct sign_key *k = NULL;
+
+	copy_pair(sub, base, dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, base);
+	if (sign_keyfile_load(path, NULL, 0, &k, err, sizeof(err)) < 0)
+		diag("%s", err);
+	return k;
+}
+
+static struct sign_keytable_params
+params(const struct sign_key *const *keys, size_t n)
+{
+	struct sign_keytable_params p = {
+		.apex = apex, .zone = zone, .keys = keys, .nkeys = n, .dnskey_ttl = 0,
+		.publish_cds = true, .denial = SIGN_DENIAL_COMPACT, .validity = validity,
+		.nworkers = 3, .generation = 42, .now = NOW,
+	};
+	return p;
+}
+
+static bool
+in(const struct sign_key *k, const struct sign_key *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == k)
+			return true;
+	return false;
+}
+
+/* Every RRSIG of sig verifies over rs, and the signing keys are exactly ksk[]. */
+static void
+check_sigs(const struct sign_keytable *t, const struct dns_rrset *rs, const struct dns_rrset *sig,
+	   const struct sign_key *const *ksk, size_t nksk, const char *what)
+{
+	struct sign_rrset_ref ref = sign_rrset_ref_of(t->apex, t->apex_len, rs);
+	uint32_t pos = 0, inc, exp;
+	uint16_t len;
+	const uint8_t *rd;
+	size_t good = 0;
+
+	sign_validity_window(&validity, NOW, &inc, &exp);
+	is_int(sig->type, DNS_T_RRSIG, "%s: RRSIG RRset type", what);
+	is_int(sig->count, nksk, "%s: one RRSIG per key-signing key", what);
+	is_int(sig->ttl, rs->ttl, "%s: RRSIG TTL", what);
+	while ((rd = dns_rrset_next(sig, &pos, &len)) != NULL) {
+		uint16_t tag = (uint16_t)(rd[16] << 8 | rd[17]);
+		uint32_t e = (uint32_t)rd[8] << 24 | (uint32_t)rd[9] << 16 | rd[10] << 8 | rd[11];
+		for (size_t i = 0; i < nksk; i++)
+			if (sign_key_tag(ksk[i]) == tag && sign_key_alg(ksk[i]) == rd[2] &&
+			    sign_rrsig_verify(ksk[i], &ref, rd, len, scratch, sizeof(scratch)) == 0 &&
+			    e == exp && e == t->sigs_expire)
+				good++;
+	}
+	is_int(good, nksk, "%s: every RRSIG verifies with its key-signing key", what);
+}
+
+/* A worker signer signs an RRset verifiably with its key. */
+static void
+check_signers(const struct sign_keytable *t)
+{
+	uint8_t rdata[6] = { 0, 4, 192, 0, 2, 1 }, owner[DNS_NAME_MAXLEN], out[1024];
+	struct sign_rrset_ref rr = { owner, 0, DNS_T_A, 1, 300, sizeof(rdata), rdata };
+	size_t good = 0;
+
+	rr.owner_len = (size_t)dns_name_from_str("www.example.com", owner, sizeof(owner));
+	for (unsigned w = 0; w < t->nworkers; w++)
+		for (unsigned k = 0; k < t->nzsk; k++) {
+			struct sign_signer *s = t->signers[w * t->nzsk + k];
+			int n = sign_rrsig(s, &rr, NOW - 3600, NOW + 86400, scratch, sizeof(scratch),
+					   out, sizeof(out));
+			if (n > 0 && sign_rrsig_verify(t->zsk[k], &rr, out, (size_t)n, scratch,
+						       sizeof(scratch)) == 0)
+				good++;
+		}
+	is_int(good, t->nworkers * t->nzsk, "every worker signer signs with its key");
+}
+
+/*
+ * Build from keys and check the table: zsk[] and ksk[] are the expected
+ * roles, cds[] the keys expected in CDS/CDNSKEY.
+ */
+static void
+check(const char *what, const struct sign_key *const *keys, size_t n,
+      const struct sign_key *const *zsk, size_t nzsk, const struct sign_key *const *ksk,
+      size_t nksk, const struct sign_key *const *cds, size_t ncds)
+{
+	struct sign_keytable_params p = params(keys, n);
+	struct sign_keytable *t = NULL;
+	uint32_t pos = 0;
+	uint16_t len;
+	const uint8_t *rd, *prev = NULL;
+	uint16_t prevlen = 0;
+	size_t found = 0, ordered = 0;
+
+	diag("%s", what);
+	int rc = sign_keytable_build(&p, &t, err, sizeof(err));
+	is_int(rc, 0, "%s: builds", what);
+	if (rc < 0) {
+		diag("%s", err);
+		return;
+	}
+	is_int(t->generation, 42, "generation");
+	ok(t->apex_len == 13 && memcmp(t->apex, "\7example\3com", 13) == 0, "apex lowercased");
+	is_int(t->denial, SIGN_DENIAL_COMPACT, "denial");
+	is_int(t->neg_ttl, 300, "negative TTL = min(SOA TTL, MINIMUM)");
+	is_int(t->nworkers, 3, "workers");
+
+	is_int(t->nzsk, nzsk, "zone-signing key count");
+	size_t zok = 0;
+	for (size_t i = 0; i < t->nzsk && i < SIGN_KEYTABLE_MAXZSK; i++)
+		zok += in(t->zsk[i], zsk, nzsk);
+	is_int(zok, nzsk, "zone-signing keys are the expected ones");
+
+	is_int(t->dnskey.type, DNS_T_DNSKEY, "DNSKEY type");
+	is_int(t->dnskey.ttl, 3600, "DNSKEY TTL defaults to 3600");
+	is_int(t->dnskey.count, n, "one DNSKEY per key");
+	while ((rd = dns_rrset_next(&t->dnskey, &pos, &len)) != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			size_t kl;
+			const uint8_t *kd = sign_key_dnskey(keys[i], &kl);
+			found += kl == len && memcmp(kd, rd, len) == 0;
+		}
+		ordered += !prev || dns_rdata_cmp(prev, prevlen, rd, len) < 0;
+		prev = rd;
+		prevlen = len;
+	}
+	is_int(found, n, "DNSKEY holds every key's RDATA");
+	is_int(ordered, n, "DNSKEY in canonical order");
+	check_sigs(t, &t->dnskey, &t->dnskey_sig, ksk, nksk, "DNSKEY");
+
+	is_int(t->cds.count, ncds, "one CDS per key-signing key");
+	is_int(t->cdnskey.count, ncds, "one CDNSKEY per key-signing key");
+	found = 0;
+	pos = 0;
+	while ((rd = dns_rrset_next(&t->cds, &pos, &len)) != NULL)
+		for (size_t i = 0; i < ncds; i++) {
+			uint8_t ds[SIGN_DS_MAXLEN];
+			int dl = sign_key_ds(cds[i], SIGN_DIGEST_SHA256, ds, sizeof(ds));
+			found += dl == len && memcmp(ds, rd, len) == 0;
+		}
+	is_int(found, ncds, "CDS equals sign_key_ds (SHA-256)");
+	found = 0;
+	pos = 0;
+	while ((rd = dns_rrset_next(&t->cdnskey, &pos, &len)) != NULL)
+		for (size_t i = 0; i < ncds; i++) {
+			size_t kl;
+			const uint8_t *kd = sign_key_dnskey(cds[i], &kl);
+			found += kl == len && memcmp(kd, rd, len) == 0;
+		}
+	is_int(found, ncds, "CDNSKEY equals the DNSKEY RDATA");
+	if (ncds) {
+		check_sigs(t, &t->cds, &t->cds_sig, ksk, nksk, "CDS");
+		check_sigs(t, &t->cdnskey, &t->cdnskey_sig, ksk, nksk, "CDNSKEY");
+	} else {
+		ok(t->cds_sig.count == 0 && t->cdnskey_sig.count == 0, "no CDS/CDNSKEY RRSIGs");
+	}
+	check_signers(t);
+	sign_keytable_free(t);
+
+	/* Without publish_cds: no CDS, no CDNSKEY. */
+	p.publish_cds = false;
+	p.dnskey_ttl = 600;
+	rc = sign_keytable_build(&p, &t, err, sizeof(err));
+	ok(rc == 0 && t->cds.count == 0 && t->cdnskey.count == 0 && t->cds_sig.count == 0 &&
+	   t->dnskey.ttl == 600 && t->dnskey_sig.ttl == 600,
+	   "%s: without publish_cds, DNSKEY only, with its TTL", what);
+	sign_keytable_free(t);
+}
+
+static void
+expect_fail(const struct sign_keytable_params *p, int want, const char *needle, const char *what)
+{
+	struct sign_keytable *t = (struct sign_keytable *)&t;
+
+	err[0] = 0;
+	is_int(sign_keytable_build(p, &t, err, sizeof(err)), want, "%s fails", what);
+	ok(t == NULL, "%s: no table", what);
+	if (!ok(strstr(err, needle) != NULL, "%s: message", what))
+		diag("got \"%s\"", err);
+}
+
+static struct dns_zone *
+zone_load(const char *soa_line)
+{
+	char text[1024], path[4096];
+	struct dns_zone *z = NULL;
+
+	snprintf(text, sizeof(text),
+		 "$ORIGIN example.com.\n$TTL 3600\n%s\n@ NS ns1\nns1 A 192.0.2.1\n", soa_line);
+	put_file(dir, "example.com.zone", text, 0644);
+	snprintf(path, sizeof(path), "%s/example.com.zone", dir);
+	if (dns_zone_load("example.com", path, &z, err, sizeof(err)) < 0)
+		diag("%s", err);
+	return z;
+}
+
+int
+main(void)
+{
+	dir = tmpdir();
+	zone = zone_load("@ 7200 SOA ns1 hostmaster 1 7200 3600 1209600 300");
+	dns_name_from_str("EXAMPLE.Com", apex, sizeof(apex));
+
+	struct sign_key *ksk15 = load("ldns", "Kexample.com.+015+21321");
+	struct sign_key *zsk13 = load("ldns", "Kexample.com.+013+48596");
+	struct sign_key *zsk8 = load("ldns", "Kexample.com.+008+61713");
+	struct sign_key *ksk15b = load("bind", "Kexample.com.+015+22313");
+	struct sign_key *zsk13b = load("bind", "Kexample.com.+013+55434");
+	struct sign_key *other = load("rfc", "Kexample.net.+013+55648");
+	ok(zone && ksk15 && zsk13 && zsk8 && ksk15b && zsk13b && other, "fixtures load");
+	if (!(zone && ksk15 && zsk13 && zsk8 && ksk15b && zsk13b && other))
+		return tap_done();
+
+	{
+		const struct sign_key *keys[] = { zsk13, ksk15 };
+		const struct sign_key *z[] = { zsk13 }, *k[] = { ksk15 };
+		check("KSK + ZSK", keys, 2, z, 1, k, 1, k, 1);
+	}
+	{
+		const struct sign_key *keys[] = { ksk15 };
+		check("CSK only", keys, 1, keys, 1, keys, 1, keys, 1);
+	}
+	{
+		const struct sign_key *keys[] = { zsk8, ksk15, zsk13, ksk15b };
+		const struct sign_key *z[] = { zsk8, zsk13 }, *k[] = { ksk15, ksk15b };
+		check("two algorithms, two KSKs", keys, 4, z, 2, k, 2, k, 2);
+	}
+	{
+		const struct sign_key *keys[] = { ksk15, ksk15b };
+		check("two CSKs", keys, 2, keys, 2, keys, 2, keys, 2);
+	}
+	{
+		const struct sign_key *keys[] = { zsk13, zsk8 };
+		check("no SEP key: the ZSKs sign DNSKEY too", keys, 2, keys, 2, keys, 2, keys, 2);
+	}
+	{
+		struct sign_key *rev = load("bind", "Kexample.com.+015+22313");
+		is_int(sign_key_set_flags(rev, SIGN_FLAGS_KSK | SIGN_FLAG_REVOKE), 0, "revoke");
+		const struct sign_key *keys[] = { zsk13, ksk15, rev };
+		const struct sign_key *z[] = { zsk13 }, *k[] = { ksk15, rev }, *c[] = { ksk15 };
+		check("revoked KSK signs DNSKEY only, no CDS", keys, 3, z, 1, k, 2, c, 1);
+		sign_key_free(rev);
+	}
+
+	/* Duplicates are dropped from DNSKEY. */
+	{
+		const struct sign_key *keys[] = { ksk15, zsk13, zsk13b };
+		struct sign_keytable_params p = params(keys, 3);
+		struct sign_keytable *t = NULL;
+		struct sign_key *dup = load("ldns", "Kexample.com.+013+48596");
+		keys[2] = dup;
+		is_int(sign_keytable_build(&p, &t, err, sizeof(err)), 0, "the same key twice builds");
+		ok(t && t->dnskey.count == 2, "the same key is published once");
+		sign_keytable_free(t);
+		sign_key_free(dup);
+	}
+
+	/* The negative TTL is the SOA TTL when it is lower than MINIMUM. */
+	{
+		struct dns_zone *z = zone_load("@ 120 SOA ns1 hostmaster 1 7200 3600 1209600 86400");
+		const struct sign_key *keys[] = { ksk15 };
+		struct sign_keytable_params p = params(keys, 1);
+		struct sign_keytable *t = NULL;
+		p.zone = z;
+		p.denial = SIGN_DENIAL_NSEC;
+		is_int(sign_keytable_build(&p, &t, err, sizeof(err)), 0, "builds with NSEC denial");
+		ok(t && t->neg_ttl == 120 && t->denial == SIGN_DENIAL_NSEC,
+		   "negative TTL = SOA TTL; denial kept");
+		sign_keytable_free(t);
+		dns_zone_unref(z);
+	}
+
+	/* Errors. */
+	{
+		const struct sign_key *keys[SIGN_KEYTABLE_MAXZSK + 2] = { ksk15 };
+		struct sign_keytable_params p = params(keys, 0);
+		struct sign_key *gen[SIGN_KEYTABLE_MAXZSK + 1] = { 0 }, *pub = NULL;
+		size_t kl;
+		const uint8_t *kd = sign_key_dnskey(zsk13, &kl);
+
+		expect_fail(&p, -EINVAL, "no key", "no keys");
+
+		sign_key_from_dnskey(apex, kd, kl, &pub);
+		keys[1] = pub;
+		p = params(keys, 2);
+		expect_fail(&p, -EINVAL, "no private part", "a public-only key");
+		sign_key_free(pub);
+
+		keys[1] = other;
+		expect_fail(&p, -EINVAL, "another zone", "a key for another zone");
+
+		for (size_t i = 0; i <= SIGN_KEYTABLE_MAXZSK; i++) {
+			sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_ZSK, apex, &gen[i]);
+			keys[i + 1] = gen[i];
+		}
+		p = params(keys, SIGN_KEYTABLE_MAXZSK + 2);
+		expect_fail(&p, -EINVAL, "more than", "too many zone-signing keys");
+		p.nkeys--;
+		struct sign_keytable *t = NULL;
+		is_int(sign_keytable_build(&p, &t, err, sizeof(err)), 0,
+		       "SIGN_KEYTABLE_MAXZSK zone-signing keys build");
+		sign_keytable_free(t);
+		for (size_t i = 0; i <= SIGN_KEYTABLE_MAXZSK; i++)
+			sign_key_free(gen[i]);
+
+		struct sign_key *rev = load("ldns", "Kexample.com.+015+21321");
+		sign_key_set_flags(rev, SIGN_FLAGS_KSK | SIGN_FLAG_REVOKE);
+		keys[0] = rev;
+		p = params(keys, 1);
+		expect_fail(&p, -EINVAL, "revoked", "only revoked keys");
+		sign_key_free(rev);
+
+		keys[0] = ksk15;
+		p = params(keys, 1);
+		p.validity.lifetime = p.validity.bucket;
+		expect_fail(&p, -EINVAL, "validity", "a bad validity policy");
+
+		p = params(keys, 1);
+		p.nworkers = 0;
+		expect_fail(&p, -EINVAL, "parameters", "no workers");
+
+		uint8_t net[DNS_NAME_MAXLEN];
+		dns_name_from_str("example.net", net, sizeof(net));
+		p = params(keys, 1);
+		p.apex = net;
+		expect_fail(&p, -EINVAL, "apex", "an apex that is not the zone's");
+	}
+
+	sign_keytable_free(NULL);
+	sign_key_free(ksk15);
+	sign_key_free(zsk13);
+	sign_key_free(zsk8);
+	sign_key_free(ksk15b);
+	sign_key_free(zsk13b);
+	sign_key_free(other);
+	dns_zone_unref(zone);
+	rmtree(dir);
+	return tap_done();
+}
