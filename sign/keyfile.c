@@ -27,6 +27,7 @@
 #define FIELD_MAX 512      /* decoded octets of one private field (RSA 4096) */
 #define B64_TEXT_MAX 1024  /* base64 text of one value */
 #define RECORD_TOKENS 64
+#define B64_SLACK 2
 
 static int
 fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -102,7 +103,11 @@ out:
 	return rc;
 }
 
-/* Base64 (RFC 4648) through OpenSSL; whitespace inside is skipped. Returns the length or -1. */
+/*
+ * Base64 (RFC 4648) through OpenSSL; whitespace inside is skipped. At most
+ * cap octets are decoded, but out must have B64_SLACK more: OpenSSL writes
+ * the octets the padding stands for too. Returns the length or -1.
+ */
 static int
 b64_decode(const char *s, size_t len, uint8_t *out, size_t cap)
 {
@@ -117,13 +122,13 @@ b64_decode(const char *s, size_t len, uint8_t *out, size_t cap)
 		text[n++] = s[i];
 	}
 	text[n] = 0;
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > cap)
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > cap + B64_SLACK)
 		return -1;
 	while (pad < 2 && text[n - 1 - pad] == '=')
 		pad++;
 	/* EVP_DecodeBlock counts the octets the padding stands for; they are dropped. */
 	int r = EVP_DecodeBlock(out, (const unsigned char *)text, (int)n);
-	if (r < 0 || (size_t)r != n / 4 * 3 || memchr(text, '=', n - pad))
+	if (r < 0 || (size_t)r != n / 4 * 3 || memchr(text, '=', n - pad) || (size_t)r - pad > cap)
 		return -1;
 	return r - (int)pad;
 }
@@ -224,9 +229,9 @@ next_record(const char **pp, unsigned *line, struct tok *t, const char *path, ch
 		}
 		if (c == '\n') {
 			p++;
+			(*line)++;
 			if (depth == 0 && n > 0)
 				break;
-			(*line)++;
 			continue;
 		}
 		if (c == ' ' || c == '\t' || c == '\r') {
@@ -255,8 +260,6 @@ next_record(const char **pp, unsigned *line, struct tok *t, const char *path, ch
 		}
 	}
 	*pp = p;
-	if (n > 0 && *line == t[0].line)
-		(*line)++;
 	return n;
 }
 
@@ -274,7 +277,7 @@ parse_keyfile(const char *path, const char *text, const uint8_t *zone, struct si
 	struct tok t[RECORD_TOKENS], extra[RECORD_TOKENS];
 	const char *p = text;
 	unsigned line = 1, rrline;
-	uint8_t owner[DNS_NAME_MAXLEN], pub[SIGN_DNSKEY_MAXLEN];
+	uint8_t owner[DNS_NAME_MAXLEN], pub[SIGN_DNSKEY_MAXLEN + B64_SLACK];
 	char name[DNS_NAME_MAXLEN * 4 + 1], b64[B64_TEXT_MAX + 1];
 	unsigned long flags, proto, alg, ttl;
 	int n, i = 1, rc;
@@ -328,7 +331,7 @@ parse_keyfile(const char *path, const char *text, const uint8_t *zone, struct si
 		memcpy(b64 + blen, t[k].s, t[k].len);
 		blen += t[k].len;
 	}
-	int publen = b64_decode(b64, blen, pub, sizeof(pub) - 4);
+	int publen = b64_decode(b64, blen, pub, SIGN_DNSKEY_MAXLEN - 4);
 	if (publen < 0)
 		return fail(err, errlen, DNS_ESYNTAX, "%s:%u: public key is not valid base64",
 			    path, t[i + 4].line);
@@ -397,7 +400,7 @@ static const struct {
 #define NTIMING (sizeof(timing_fields) / sizeof(timing_fields[0]))
 
 struct privfile {
-	uint8_t val[NFIELD][FIELD_MAX];
+	uint8_t val[NFIELD][FIELD_MAX + B64_SLACK];
 	size_t len[NFIELD];
 	unsigned line[NFIELD];
 	unsigned format_line, alg_line, last_line;

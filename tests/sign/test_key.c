@@ -34,6 +34,7 @@ static const struct fix fixtures[] = {
 	{ "bind", "Kexample.com.+013+55434", 13, 55434, 256, zone_com },
 	{ "bind", "Kexample.com.+015+22313", 15, 22313, 257, zone_com },
 	{ "bind", "Kexample.com.+008+20955", 8, 20955, 256, zone_com },
+	{ "bind", "Kexample.com.+008+62140", 8, 62140, 257, zone_com }, /* 4096 bits */
 	{ "rfc", "Kexample.com.+015+03613", 15, 3613, 257, zone_com },
 	{ "rfc", "Kexample.com.+015+35217", 15, 35217, 257, zone_com },
 	{ "rfc", "Kexample.net.+013+55648", 13, 55648, 257, zone_net },
@@ -428,7 +429,7 @@ test_generate(const char *out)
 static void
 test_ldns_reads_fixtures(const char *dir)
 {
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 7; i++) {
 		int rc;
 		struct sign_key *k = load(dir, fixtures[i].base, zone_com, 0, &rc);
 		ok(k && ldns_signs(dir, fixtures[i].base, k), "%s: ldns signature verifies here",
