@@ -1,20 +1,43 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <string.h>
+#include <time.h>
 
 #include "dataplane/core/engine.h"
 #include "dataplane/core/worker.h"
+#include "dns/err.h"
+#include "dns/nsec.h"
 #include "dns/rdata.h"
 #include "dns/wire.h"
 #include "dns/zone.h"
+#include "sign/keytable.h"
+#include "sign/rrsig.h"
+#include "sign/sigcache.h"
 
 #define CHAIN_MAX 16        /* CNAMEs followed in one answer */
 #define GLUE_LATER_MAX 32   /* referral glue outside the cut, written after the glue inside */
+#define RRSIG_MAX 1024      /* RRSIG RDATA: 18 + signer name (255) + RSA-4096 signature (512) */
+/* Synthesized NSEC RDATA with its length prefix: next name and the largest bitmap. */
+#define NSEC_MAX (2 + DNS_NAME_MAXLEN + DNS_NSEC_BITMAP_MAXLEN)
+
+/* Signing state of one reply (DO set and the zone has a key table). */
+struct signing {
+	const struct sign_keytable *kt;
+	struct dp_worker *w;
+	uint64_t zone_id;       /* the zone's slot address: identifies it in the cache */
+	uint32_t inception, expiration;
+	bool failed;            /* a signature could not be made: SERVFAIL */
+	bool used;              /* an RRSIG was written */
+};
 
 /* One reply being built. */
 struct reply {
 	struct dns_builder b;
 	const struct dns_query *q;
 	const struct dns_zone *zone;
+	const struct sign_keytable *kt; /* the zone's key table, or NULL */
+	struct signing *sg;     /* non-NULL when the reply is signed */
+	unsigned nwild;         /* names answered from wildcards, to prove absent */
+	struct dns_nsec_span wild[CHAIN_MAX];
 	uint8_t rcode;          /* extended rcode: above 15 (BADVERS) it needs OPT */
 	bool nodata;            /* NOERROR, empty answer, SOA written */
 	bool referral;          /* a delegation's NS RRset written */
@@ -83,6 +106,71 @@ put_rrset(struct reply *r, const uint8_t *owner, const struct dns_rrset *rs)
 		if (dns_builder_put_rr(&r->b, owner, rs->type, DNS_C_IN, rs->ttl, rd, len) < 0)
 			return -1;
 	return 0;
+}
+
+/*
+ * RRSIGs over rr by each active zone-signing key, written with the reply
+ * owner `owner` (NULL: the query name) and TTL ttl. rr->owner is the lowercased name
+ * signed (the wildcard itself for an expansion). The cache is tried first;
+ * a miss signs with this worker's context and fills the cache. Returns 0,
+ * -1 when the reply is full; a signing failure sets sg->failed.
+ */
+static int
+put_sigs(struct reply *r, const uint8_t *owner, const struct sign_rrset_ref *rr, uint32_t ttl)
+{
+	struct signing *sg = r->sg;
+	const struct sign_keytable *kt = sg->kt;
+	struct sign_cache_key key = {
+		.zone = sg->zone_id,
+		.generation = kt->generation,
+		.content_hash = sign_cache_content_hash(rr->ttl, rr->rdata, rr->rdlen),
+		.inception = sg->inception,
+		.type = rr->type,
+		.owner_len = (uint8_t)rr->owner_len,
+		.owner = rr->owner,
+	};
+	uint8_t made[RRSIG_MAX];
+
+	for (unsigned k = 0; k < kt->nzsk; k++) {
+		const uint8_t *sig;
+		size_t len;
+
+		key.key_tag = sign_key_tag(kt->zsk[k]);
+		key.alg = sign_key_alg(kt->zsk[k]);
+		if (sign_cache_lookup(sg->w->sigcache, &key, &sig, &len)) {
+			dp_count(sg->w, DP_CNT_SIG_HIT, 1);
+		} else {
+			int n = sign_rrsig(kt->signers[sg->w->id * kt->nzsk + k], rr, sg->inception,
+					   sg->expiration, sg->w->sign_scratch, DP_SIGN_SCRATCH, made,
+					   sizeof(made));
+			if (n < 0) {
+				sg->failed = true;
+				return 0;
+			}
+			dp_count(sg->w, DP_CNT_SIG_MISS, 1);
+			sign_cache_insert(sg->w->sigcache, &key, made, (size_t)n);
+			sig = made;
+			len = (size_t)n;
+		}
+		if (dns_builder_put_rr(&r->b, owner, DNS_T_RRSIG, DNS_C_IN, ttl, sig,
+				       (uint16_t)len) < 0)
+			return -1;
+		sg->used = true;
+	}
+	return 0;
+}
+
+/* put_rrset plus its RRSIGs when the reply is signed; sowner: the lowercased name signed. */
+static int
+put_rrset_signed(struct reply *r, const uint8_t *owner, const uint8_t *sowner,
+		 const struct dns_rrset *rs)
+{
+	if (put_rrset(r, owner, rs) < 0)
+		return -1;
+	if (!r->sg)
+		return 0;
+	struct sign_rrset_ref ref = sign_rrset_ref_of(sowner, dns_name_len(sowner), rs);
+	return put_sigs(r, owner, &ref, rs->ttl);
 }
 
 /*
@@ -203,7 +291,110 @@ put_additional(struct reply *r, const struct dns_rrset *rs, const struct dns_nod
 		put_addresses(r, later[i].node, later[i].owner, false);
 }
 
-/* Delegation (RFC 1034 4.3.2 step 3b): NS of the cut in authority, glue in additional. */
+/*
+ * NSEC RDATA (after a 2-octet length at out - 2 that put_nsec fills) for a
+ * name with the types of node n (NULL: none) plus RRSIG and NSEC; at the
+ * apex of a signed zone the key table's DNSKEY, CDS and CDNSKEY too.
+ */
+static int
+nsec_rdata(struct reply *r, uint8_t *out, size_t cap, const uint8_t *next,
+	   const struct dns_node *n)
+{
+	uint16_t extra[5] = { DNS_T_RRSIG, DNS_T_NSEC };
+	size_t ne = 2;
+
+	if (n && (n->flags & DNS_NODE_APEX)) {
+		extra[ne++] = DNS_T_DNSKEY;
+		if (r->kt->cds.count)
+			extra[ne++] = DNS_T_CDS;
+		if (r->kt->cdnskey.count)
+			extra[ne++] = DNS_T_CDNSKEY;
+	}
+	return dns_nsec_rdata(out, cap, next, n, extra, ne);
+}
+
+/*
+ * A synthesized NSEC RR and its RRSIGs. buf holds the RDATA of len octets
+ * after 2 free octets (len < 0: it could not be built). owner: reply owner
+ * (NULL: the query name); sowner: the same name lowercased. TTL: the key
+ * table's negative TTL. Returns 0 or -1 when the reply is full.
+ */
+static int
+put_nsec(struct reply *r, const uint8_t *owner, const uint8_t *sowner, uint8_t *buf, int len)
+{
+	uint32_t ttl = r->kt->neg_ttl;
+
+	if (len < 0) {
+		r->sg->failed = true;
+		return 0;
+	}
+	dns_put16(buf, (uint16_t)len);
+	if (dns_builder_put_rr(&r->b, owner, DNS_T_NSEC, DNS_C_IN, ttl, buf + 2, (uint16_t)len) < 0)
+		return -1;
+	struct sign_rrset_ref ref = { sowner, dns_name_len(sowner), DNS_T_NSEC, 1, ttl,
+				      (uint32_t)len + 2, buf };
+	return put_sigs(r, owner, &ref, ttl);
+}
+
+/*
+ * A minimally covering NSEC (RFC 4470) for a span. Its owner may exist in
+ * contrived zones: then the bitmap tells that node's types.
+ */
+static int
+put_cover(struct reply *r, const struct dns_nsec_span *sp)
+{
+	uint8_t buf[NSEC_MAX];
+	struct dns_name on;
+	struct dns_lookup lk;
+	const struct dns_node *n = NULL;
+
+	if (dns_name_set(&on, sp->owner) == 0 && dns_zone_lookup(r->zone, &on, &lk) == 0)
+		n = lk.node;
+	return put_nsec(r, sp->owner, sp->owner, buf,
+			nsec_rdata(r, buf + 2, sizeof(buf) - 2, sp->next, n));
+}
+
+/*
+ * Next closer name of name under its closest encloser enc (RFC 5155 1.3):
+ * the ancestor of name one label below enc, lowercased.
+ */
+static const uint8_t *
+next_closer(const struct dns_name *name, const struct dns_node *enc)
+{
+	return name->lwire + name->lofs[name->labels - enc->labels - 1];
+}
+
+/*
+ * A signed answer from a wildcard (lk has no exact node) must prove that
+ * the name itself does not exist: note the span covering its next closer
+ * name (RFC 4035 3.1.3.3; the same span in both denial modes).
+ */
+static void
+wild_proof(struct reply *r, const struct dns_name *name, const struct dns_lookup *lk)
+{
+	if (r->sg && !lk->node)
+		dns_nsec_cover(next_closer(name, lk->encloser), dns_zone_apex(r->zone)->labels,
+			       &r->wild[r->nwild++]);
+}
+
+/* The proofs that the names answered from wildcards do not exist (RFC 4035 3.1.3.3). */
+static int
+put_wild_proofs(struct reply *r)
+{
+	dns_builder_section(&r->b, DNS_SEC_AUTHORITY);
+	for (unsigned i = 0; i < r->nwild; i++)
+		if (put_cover(r, &r->wild[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Delegation (RFC 1034 4.3.2 step 3b): NS of the cut in authority, glue in
+ * additional. Signed, the NS RRset stays unsigned (the child is
+ * authoritative for it) and the DS RRset with its RRSIGs follows, or, at an
+ * insecure delegation, the NSEC proving there is no DS (RFC 4035 3.1.4,
+ * RFC 9824 3.4).
+ */
 static void
 put_referral(struct reply *r, const struct dns_node *cut, const uint8_t *owner)
 {
@@ -214,42 +405,101 @@ put_referral(struct reply *r, const struct dns_node *cut, const uint8_t *owner)
 		truncate_reply(r);
 		return;
 	}
+	if (r->sg) {
+		const struct dns_rrset *ds = dns_node_rrset(cut, DNS_T_DS);
+		uint8_t buf[NSEC_MAX];
+		int rc;
+
+		if (ds) {
+			rc = put_rrset_signed(r, owner, cut->name, ds);
+		} else {
+			unsigned al = dns_zone_apex(r->zone)->labels;
+			rc = put_nsec(r, owner, cut->name, buf,
+				      dns_nsec_compact(buf + 2, sizeof(buf) - 2, DNS_NSEC_DELEG,
+						       cut->name, al, cut));
+		}
+		if (rc < 0 || put_wild_proofs(r) < 0) {
+			truncate_reply(r);
+			return;
+		}
+	}
 	r->referral = true;
 	put_additional(r, ns, cut);
 }
 
-/* NXDOMAIN or NODATA: the SOA with the negative TTL (RFC 2308 3, RFC 9077 3). */
+/*
+ * NSEC denial for a negative answer about name (reply owner `owner`). node:
+ * the node answered from (exact, wildcard or a cut asked for DS), NULL for
+ * a name that does not exist (enc: its closest encloser). Compact answers
+ * (RFC 9824 3.1-3.4) use one NSEC owned by the name; RFC 4470 proves a
+ * missing name with the spans covering the next closer name and the
+ * wildcard. Returns 0 or -1 when the reply is full.
+ */
+static int
+put_denial(struct reply *r, const struct dns_name *name, const uint8_t *owner,
+	   const struct dns_node *node, const struct dns_node *enc)
+{
+	unsigned al = dns_zone_apex(r->zone)->labels;
+	uint8_t buf[NSEC_MAX], next[DNS_NAME_MAXLEN];
+	struct dns_nsec_span sp, wsp;
+	int len;
+
+	if (node && (node->flags & DNS_NODE_DELEG)) {
+		len = dns_nsec_compact(buf + 2, sizeof(buf) - 2, DNS_NSEC_DELEG, name->lwire, al, node);
+	} else if (node) {
+		dns_nsec_succ(name->lwire, al, next);
+		len = nsec_rdata(r, buf + 2, sizeof(buf) - 2, next, node);
+	} else if (r->kt->denial == SIGN_DENIAL_COMPACT) {
+		len = dns_nsec_compact(buf + 2, sizeof(buf) - 2, DNS_NSEC_NXNAME, name->lwire, al, NULL);
+	} else {
+		dns_nsec_cover(next_closer(name, enc), al, &sp);
+		if (put_cover(r, &sp) < 0)
+			return -1;
+		if (dns_nsec_cover_wildcard(enc->name, al, &wsp) < 0 ||
+		    (wsp.owner_len == sp.owner_len && memcmp(wsp.owner, sp.owner, sp.owner_len) == 0))
+			return 0;
+		return put_cover(r, &wsp);
+	}
+	return put_nsec(r, owner, name->lwire, buf, len);
+}
+
+/*
+ * NXDOMAIN or NODATA: the SOA with the negative TTL (RFC 2308 3, RFC 9077 3),
+ * and when signed its RRSIGs and the denial (put_denial's arguments). A
+ * compact answer turns NXDOMAIN into NOERROR (RFC 9824 3.1).
+ */
 static void
-put_negative(struct reply *r, uint8_t rcode)
+put_negative(struct reply *r, uint8_t rcode, const struct dns_name *name, const uint8_t *owner,
+	     const struct dns_node *node, const struct dns_node *enc)
 {
 	const struct dns_node *apex = dns_zone_apex(r->zone);
 	const struct dns_rrset *soa = dns_node_rrset(apex, DNS_T_SOA);
 	uint16_t len = dns_get16(soa->rdata);
 	const uint8_t *rd = soa->rdata + 2;
 	uint32_t ttl = dns_get32(rd + len - 4); /* MINIMUM */
+	/* The query name is at or below the apex: equal lengths mean equal names. */
+	const uint8_t *soa_owner = apex->name_len == r->q->qname.len ? NULL : apex->name;
 
+	if (r->sg && r->kt->denial == SIGN_DENIAL_COMPACT)
+		rcode = DNS_R_NOERROR;
 	r->rcode = rcode;
 	dns_builder_set_rcode(&r->b, rcode);
 	if (soa->ttl < ttl)
 		ttl = soa->ttl;
 	dns_builder_section(&r->b, DNS_SEC_AUTHORITY);
-	/* The query name is at or below the apex: equal lengths mean equal names. */
-	if (dns_builder_put_rr(&r->b, apex->name_len == r->q->qname.len ? NULL : apex->name,
-			       DNS_T_SOA, DNS_C_IN, ttl, rd, len) < 0) {
+	if (dns_builder_put_rr(&r->b, soa_owner, DNS_T_SOA, DNS_C_IN, ttl, rd, len) < 0) {
 		truncate_reply(r);
 		return;
+	}
+	if (r->sg) {
+		struct sign_rrset_ref ref = sign_rrset_ref_of(apex->name, apex->name_len, soa);
+		if (put_sigs(r, soa_owner, &ref, ttl) < 0 || put_wild_proofs(r) < 0 ||
+		    put_denial(r, name, owner, node, enc) < 0) {
+			truncate_reply(r);
+			return;
+		}
 	}
 	r->nodata = rcode == DNS_R_NOERROR && dns_get16(r->b.buf + 6) == 0;
-}
-
-static void
-put_answer(struct reply *r, const uint8_t *owner, const struct dns_rrset *rs)
-{
-	if (put_rrset(r, owner, rs) < 0) {
-		truncate_reply(r);
-		return;
-	}
-	put_additional(r, rs, NULL);
 }
 
 /*
@@ -266,9 +516,31 @@ any_rrset(const struct dns_node *n)
 }
 
 /*
+ * The apex RRsets a signed zone serves from its key table (DNSKEY, CDS,
+ * CDNSKEY) and their prebuilt RRSIGs. Returns false for other types; else
+ * sets *rs to NULL when the table does not publish the RRset.
+ */
+static bool
+table_rrset(const struct sign_keytable *kt, uint16_t type, const struct dns_rrset **rs,
+	    const struct dns_rrset **sig)
+{
+	switch (type) {
+	case DNS_T_DNSKEY: *rs = &kt->dnskey; *sig = &kt->dnskey_sig; break;
+	case DNS_T_CDS: *rs = &kt->cds; *sig = &kt->cds_sig; break;
+	case DNS_T_CDNSKEY: *rs = &kt->cdnskey; *sig = &kt->cdnskey_sig; break;
+	default: return false;
+	}
+	if (!(*rs)->count)
+		*rs = NULL;
+	return true;
+}
+
+/*
  * RFC 1034 4.3.2 steps 3a-3c inside one zone, following CNAMEs that stay in
  * it (the final rcode is that of the last name, RFC 6604 2.1). A chain
- * stops at a CNAME RR already in the answer, i.e. a loop.
+ * stops at a CNAME RR already in the answer, i.e. a loop. Signed, every
+ * answer RRset gets RRSIGs (a wildcard's made over the wildcard name) and
+ * the authority section the proofs (RFC 4035 3.1.3).
  */
 static void
 resolve(struct reply *r)
@@ -281,7 +553,7 @@ resolve(struct reply *r)
 	struct dns_name target;
 
 	for (unsigned step = 0;; step++) {
-		const struct dns_rrset *rs;
+		const struct dns_rrset *rs, *sig;
 		const struct dns_node *n;
 		struct dns_lookup lk;
 
@@ -295,17 +567,34 @@ resolve(struct reply *r)
 		}
 		if (!(n = lk.node) && !(n = lk.encloser->wildcard)) {
 			dns_builder_set_flags(&r->b, DNS_AA);
-			put_negative(r, DNS_R_NXDOMAIN);
+			put_negative(r, DNS_R_NXDOMAIN, name, owner, NULL, lk.encloser);
 			return;
 		}
 		dns_builder_set_flags(&r->b, DNS_AA);
+		if (r->kt && (n->flags & DNS_NODE_APEX) && table_rrset(r->kt, q->qtype, &rs, &sig)) {
+			if (!rs) {
+				put_negative(r, DNS_R_NOERROR, name, owner, n, NULL);
+			} else if (put_rrset(r, owner, rs) < 0 ||
+				   (r->sg && put_rrset(r, owner, sig) < 0)) {
+				truncate_reply(r);
+			} else if (r->sg) {
+				r->sg->used = true;
+			}
+			return;
+		}
 		rs = q->qtype == DNS_T_ANY ? any_rrset(n) : dns_node_rrset(n, q->qtype);
 		if (rs) {
-			put_answer(r, owner, rs);
+			wild_proof(r, name, &lk);
+			if (put_rrset_signed(r, owner, n->name, rs) < 0 ||
+			    (r->sg && put_wild_proofs(r) < 0)) {
+				truncate_reply(r);
+				return;
+			}
+			put_additional(r, rs, NULL);
 			return;
 		}
 		if (q->qtype == DNS_T_CNAME || !(rs = dns_node_rrset(n, DNS_T_CNAME))) {
-			put_negative(r, DNS_R_NOERROR);
+			put_negative(r, DNS_R_NOERROR, name, owner, n, NULL);
 			return;
 		}
 		const uint8_t *cur = owner ? owner : q->qname.wire;
@@ -314,7 +603,8 @@ resolve(struct reply *r)
 				return;
 		seen[step] = n;
 		seen_name[step] = cur;
-		if (put_rrset(r, owner, rs) < 0) {
+		wild_proof(r, name, &lk);
+		if (put_rrset_signed(r, owner, n->name, rs) < 0) {
 			truncate_reply(r);
 			return;
 		}
@@ -326,12 +616,30 @@ resolve(struct reply *r)
 	}
 }
 
-/* Zone selection (longest match) and the answer from it. */
+/*
+ * The key table of the zone at index idx of the view's zone set, or NULL.
+ * The acquire load pairs with the control thread's release store of the
+ * table, so its contents are visible; the caller's epoch section keeps it
+ * allocated until the burst ends.
+ */
+static const struct sign_keytable *
+zone_keys(const struct dp_view *view, size_t idx)
+{
+	const struct dp_zone_slot *slot = view->slots ? view->slots[idx] : NULL;
+
+	return slot ? atomic_load_explicit(&slot->keys, memory_order_acquire) : NULL;
+}
+
+/*
+ * Zone selection (longest match) and the answer from it, signed when the
+ * query has DO and the zone a key table (RFC 4035 3.1).
+ */
 static void
-answer(struct reply *r, const struct dp_view *view)
+answer(struct reply *r, const struct dp_view *view, struct signing *sg, bool dnssec)
 {
 	const struct dns_query *q = r->q;
-	const struct dns_zone *z = dns_zoneset_find(view->zones, &q->qname);
+	size_t idx;
+	const struct dns_zone *z = dns_zoneset_find_index(view->zones, &q->qname, &idx);
 
 	if (!z) {
 		r->rcode = DNS_R_REFUSED;
@@ -346,12 +654,32 @@ answer(struct reply *r, const struct dp_view *view)
 	    dns_zone_apex(z)->name_len == q->qname.len) {
 		struct dns_name parent;
 		const struct dns_zone *pz;
+		size_t pidx;
 		if (dns_name_set(&parent, q->qname.wire + 1 + q->qname.wire[0]) == 0 &&
-		    (pz = dns_zoneset_find(view->zones, &parent)))
+		    (pz = dns_zoneset_find_index(view->zones, &parent, &pidx))) {
 			z = pz;
+			idx = pidx;
+		}
 	}
 	r->zone = z;
+	r->kt = zone_keys(view, idx);
+	if (r->kt && dnssec) {
+		struct timespec ts;
+		/* Coarse clock: read from the vDSO without a system call. */
+		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+		sign_validity_window(&r->kt->validity, (uint32_t)ts.tv_sec, &sg->inception,
+				     &sg->expiration);
+		sg->kt = r->kt;
+		sg->zone_id = (uint64_t)(uintptr_t)view->slots[idx];
+		r->sg = sg;
+	}
 	resolve(r);
+	if (r->sg && r->sg->failed) {
+		dns_builder_truncate(&r->b);
+		r->rcode = DNS_R_SERVFAIL;
+		dns_builder_set_rcode(&r->b, DNS_R_SERVFAIL);
+		r->nodata = r->referral = r->sg->used = false;
+	}
 }
 
 static enum dp_counter
@@ -375,6 +703,7 @@ dp_query_answer(const struct dp_view *view, struct dp_worker *w, const uint8_t *
 {
 	struct dns_query qry;
 	struct reply r;
+	struct signing sg = { .w = w };
 	int n;
 
 	dp_count(w, flags & DP_Q_TCP ? DP_CNT_TCP : DP_CNT_UDP, 1);
@@ -398,6 +727,9 @@ dp_query_answer(const struct dp_view *view, struct dp_worker *w, const uint8_t *
 	r.q = &qry;
 	r.rcode = reject_rcode(&qry);
 	r.nodata = r.referral = false;
+	r.kt = NULL;
+	r.sg = NULL;
+	r.nwild = 0;
 	if (qry.qdcount != 1)
 		qry.qdcount = 0; /* no single question to echo */
 	if (dns_builder_init(&r.b, out, reply_limit(view, &qry, cap, flags), &qry) < 0)
@@ -405,7 +737,7 @@ dp_query_answer(const struct dp_view *view, struct dp_worker *w, const uint8_t *
 	if (opt)
 		dns_builder_reserve(&r.b, DNS_OPT_LEN);
 	if (r.rcode == DNS_R_NOERROR)
-		answer(&r, view);
+		answer(&r, view, &sg, opt && (qry.edns_flags & DNS_EDNS_DO));
 	else
 		dns_builder_set_rcode(&r.b, r.rcode & 0xf);
 	if (opt) {
@@ -421,6 +753,8 @@ dp_query_answer(const struct dp_view *view, struct dp_worker *w, const uint8_t *
 		dp_count(w, DP_CNT_NODATA, 1);
 	if (r.referral)
 		dp_count(w, DP_CNT_REFERRAL, 1);
+	if (sg.used)
+		dp_count(w, DP_CNT_SIGNED, 1);
 	*outlen = r.b.len;
 	return DP_SEND;
 drop:
