@@ -12,6 +12,7 @@
 #include "control/log.h"
 #include "dataplane/io/socket.h"
 #include "dns/zone.h"
+#include "sign/keytable.h"
 
 /* A handler writes its output lines to body; on failure it returns nonzero with msg set. */
 typedef int cmd_fn(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body, char *msg,
@@ -25,7 +26,7 @@ struct ctl_command {
 	cmd_fn *fn;
 };
 
-static cmd_fn cmd_status, cmd_zone_list, cmd_zone_reload, cmd_stats, cmd_help;
+static cmd_fn cmd_status, cmd_zone_list, cmd_zone_reload, cmd_key_list, cmd_stats, cmd_help;
 
 static const struct ctl_command commands[] = {
 	{ { "status" }, "", "version, uptime, workers, listen addresses, zone count, backend",
@@ -35,6 +36,10 @@ static const struct ctl_command commands[] = {
 	{ { "zone", "reload" }, "[NAME...]",
 	  "reload the named zones, or all, from their files; a zone that fails keeps its "
 	  "previous version", -1, cmd_zone_reload },
+	{ { "key", "list" }, "[NAME]",
+	  "per zone (or the named one): key table generation and denial method, then each key: "
+	  "tag, algorithm, flags, role (KSK, ZSK, CSK, revoked) and file; or 'unsigned'", 1,
+	  cmd_key_list },
 	{ { "stats" }, "[--workers]", "query counters summed over the workers; --workers adds "
 	  "each worker's own", 1, cmd_stats },
 	{ { "help" }, "", "this list", 0, cmd_help },
@@ -111,6 +116,40 @@ cmd_zone_reload(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *bod
 		snprintf(msg, msglen, "%d zone%s failed to load and kept the previous version", failed,
 			 failed == 1 ? "" : "s");
 	return failed;
+}
+
+static int
+cmd_key_list(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body, char *msg,
+	     size_t msglen)
+{
+	long only = -1;
+	if (argc == 1 && (only = ctl_zones_find(&d->zones, argv[0])) < 0) {
+		snprintf(msg, msglen, "unknown zone '%s'", argv[0]);
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < d->zones.n; i++) {
+		const struct ctl_zone *z = &d->zones.v[i];
+		/* Relaxed: this is the control thread, the slot's only writer. */
+		const struct sign_keytable *t =
+			atomic_load_explicit(&z->slot.keys, memory_order_relaxed);
+		if (only >= 0 && (size_t)only != i)
+			continue;
+		if (!t) {
+			ctl_buf_printf(body, "%s unsigned\n", z->name);
+			continue;
+		}
+		ctl_buf_printf(body, "%s generation=%llu denial=%s\n", z->name,
+			       (unsigned long long)t->generation,
+			       t->denial == SIGN_DENIAL_NSEC ? "nsec" : "compact");
+		for (size_t k = 0; k < z->keys.n; k++) {
+			const struct sign_key *key = z->keys.keys[k];
+			ctl_buf_printf(body, "  tag=%u algorithm=%u (%s) flags=%u role=%s file=%s\n",
+				       sign_key_tag(key), sign_key_alg(key),
+				       sign_alg_name(sign_key_alg(key)), sign_key_flags(key),
+				       ctl_keyset_role(&z->keys, k), z->keys.files[k]);
+		}
+	}
+	return 0;
 }
 
 static int

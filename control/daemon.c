@@ -17,6 +17,7 @@
 #include "dataplane/core/engine.h"
 #include "dataplane/io/socket.h"
 #include "dns/zone.h"
+#include "sign/keytable.h"
 
 /* TCP connections each worker keeps open at most. */
 #define TCP_MAX_CONNS 256
@@ -32,6 +33,54 @@ load_all(struct ctl_zones *zs)
 			fprintf(stderr, "sigedge: zone %s: %s\n", zs->v[i].name, err);
 			failed++;
 		}
+	}
+	return failed;
+}
+
+/*
+ * Load zone z's keys from the key directory and build its key table over
+ * zone. On success *ks holds the keys and *t the table (both empty when the
+ * zone has no keys); on error nothing is kept and err says why.
+ */
+static int
+keys_prepare(const struct ctl_config *cfg, const struct ctl_zone *z, const struct dns_zone *zone,
+	     struct ctl_keyset *ks, struct sign_keytable **t, char *err, size_t errlen)
+{
+	*t = NULL;
+	int rc = ctl_keyset_load(cfg->keydir, z->apex, ks, err, errlen);
+	if (rc == 0 && ks->n) {
+		rc = ctl_keytable_build(ks, z->apex, zone, z->nsec, cfg->workers,
+					(uint32_t)time(NULL), t, err, errlen);
+		if (rc)
+			ctl_keyset_free(ks);
+	}
+	return rc;
+}
+
+/*
+ * Keys for every served zone before any worker runs: each table is stored
+ * into its zone's slot, to be published by the first view's release store.
+ * Prints each failure; returns the number of zones that failed.
+ */
+static size_t
+keys_start(const struct ctl_config *cfg, struct ctl_zones *zs)
+{
+	size_t failed = 0;
+	for (size_t i = 0; cfg->keydir && i < zs->n; i++) {
+		struct ctl_zone *z = &zs->v[i];
+		struct sign_keytable *t;
+		char err[1024];
+		if (keys_prepare(cfg, z, z->served, &z->keys, &t, err, sizeof(err)) != 0) {
+			fprintf(stderr, "sigedge: zone %s: keys: %s\n", z->name, err);
+			failed++;
+			continue;
+		}
+		/* Relaxed: no worker runs yet; the first view's release store publishes it. */
+		atomic_store_explicit(&z->slot.keys, t, memory_order_relaxed);
+		if (t)
+			ctl_log(CTL_LOG_INFO, "zone %s: signed with %zu key%s, generation %llu",
+				z->name, z->keys.n, z->keys.n == 1 ? "" : "s",
+				(unsigned long long)t->generation);
 	}
 	return failed;
 }
@@ -53,18 +102,33 @@ ctl_daemon_check(const struct ctl_config *cfg)
 		}
 		dns_zoneset_free(set);
 	}
+	if (rc == 0) {
+		ctl_zones_commit(&zs, time(NULL));
+		rc = keys_start(cfg, &zs) ? -1 : 0;
+	}
 	ctl_zones_free(&zs);
 	return rc;
 }
 
+/* A view of set, its key-table slots in the same allocation (see ctl_publish_view). */
 static struct dp_view *
-view_new(struct dns_zoneset *set, const struct ctl_config *cfg)
+view_new(struct dns_zoneset *set, struct ctl_zones *zs, const struct ctl_config *cfg)
 {
-	struct dp_view *v = calloc(1, sizeof(*v));
-	if (v) {
-		v->zones = set;
-		v->udp_max = (uint16_t)cfg->udp_max_payload;
+	size_t n = dns_zoneset_count(set);
+	struct dp_view *v = calloc(1, sizeof(*v) + n * sizeof(struct dp_zone_slot *));
+	if (!v)
+		return NULL;
+	struct dp_zone_slot **slots = (struct dp_zone_slot **)(v + 1);
+	for (size_t i = 0; i < n; i++) {
+		long at = -1;
+		for (size_t k = 0; at < 0 && k < zs->n; k++)
+			if (dns_name_equal(zs->v[k].apex, dns_zone_name(dns_zoneset_at(set, i))))
+				at = (long)k;
+		slots[i] = &zs->v[at].slot;
 	}
+	v->zones = set;
+	v->slots = slots;
+	v->udp_max = (uint16_t)cfg->udp_max_payload;
 	return v;
 }
 
@@ -96,14 +160,16 @@ ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg)
 	}
 	if (load_all(&d->zones) != 0)
 		goto fail;
+	ctl_zones_commit(&d->zones, time(NULL));
+	if (keys_start(cfg, &d->zones) != 0)
+		goto fail;
 	struct dns_zoneset *set = ctl_zones_build(&d->zones);
-	struct dp_view *v = set ? view_new(set, cfg) : NULL;
+	struct dp_view *v = set ? view_new(set, &d->zones, cfg) : NULL;
 	if (!v) {
 		dns_zoneset_free(set);
 		fprintf(stderr, "sigedge: out of memory building the zone set\n");
 		goto fail;
 	}
-	ctl_zones_commit(&d->zones, time(NULL));
 	if (cfg->nzones == 0)
 		ctl_log(CTL_LOG_WARNING, "no zones configured: every query will be answered REFUSED");
 
@@ -186,11 +252,18 @@ ctl_daemon_reload(struct ctl_daemon *d, const size_t *idx, size_t n, struct ctl_
 	struct ctl_zones *zs = &d->zones;
 	if (zs->n == 0)
 		return 0;
-	/* Per zone: selected, and the load error if any; reported in zone order. */
+	/*
+	 * Per zone: selected, the load error if any, and with a key directory
+	 * the new keys and table or the error that kept the old ones; reported
+	 * in zone order.
+	 */
 	bool *sel = calloc(zs->n, sizeof(*sel));
 	char **errs = calloc(zs->n, sizeof(*errs));
+	char **kerrs = calloc(zs->n, sizeof(*kerrs));
+	struct ctl_keyset *nks = calloc(zs->n, sizeof(*nks));
+	struct sign_keytable **nt = calloc(zs->n, sizeof(*nt));
 	int failed = 0, rc;
-	if (!sel || !errs) {
+	if (!sel || !errs || !kerrs || !nks || !nt) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -214,11 +287,27 @@ ctl_daemon_reload(struct ctl_daemon *d, const size_t *idx, size_t n, struct ctl_
 		}
 	}
 
+	for (size_t i = 0; d->cfg->keydir && i < zs->n; i++) {
+		const struct ctl_zone *z = &zs->v[i];
+		char err[1024];
+		if (!sel[i])
+			continue;
+		if (keys_prepare(d->cfg, z, z->pending ? z->pending : z->served, &nks[i], &nt[i],
+				 err, sizeof(err)) == 0)
+			continue;
+		failed++;
+		kerrs[i] = strdup(err);
+		if (!kerrs[i]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+
 	struct dns_zoneset *set = NULL;
 	struct dp_view *v = NULL;
 	if (loaded) {
 		set = ctl_zones_build(zs);
-		v = set ? view_new(set, d->cfg) : NULL;
+		v = set ? view_new(set, zs, d->cfg) : NULL;
 		if (!v) {
 			dns_zoneset_free(set);
 			rc = -ENOMEM;
@@ -246,17 +335,97 @@ ctl_daemon_reload(struct ctl_daemon *d, const size_t *idx, size_t n, struct ctl_
 		ctl_zones_commit(zs, time(NULL));
 		ctl_publish_view(&d->pub, v);
 	}
+	for (size_t i = 0; d->cfg->keydir && i < zs->n; i++) {
+		struct ctl_zone *z = &zs->v[i];
+		if (!sel[i])
+			continue;
+		if (kerrs[i]) {
+			ctl_log(CTL_LOG_ERROR, "zone %s: keys: %s; previous keys kept", z->name,
+				kerrs[i]);
+			ctl_buf_printf(report, "%s: error: keys: %s (previous keys kept)\n", z->name,
+				       kerrs[i]);
+			continue;
+		}
+		/* The table in the slot was built from z->keys: free those only after it. */
+		ctl_publish_keytable(&d->pub, &z->slot, nt[i]);
+		ctl_keyset_free(&z->keys);
+		z->keys = nks[i];
+		memset(&nks[i], 0, sizeof(nks[i]));
+		if (nt[i]) {
+			ctl_log(CTL_LOG_INFO, "zone %s: signed with %zu key%s, generation %llu",
+				z->name, z->keys.n, z->keys.n == 1 ? "" : "s",
+				(unsigned long long)nt[i]->generation);
+			ctl_buf_printf(report, "%s: keys: %zu, generation %llu\n", z->name, z->keys.n,
+				       (unsigned long long)nt[i]->generation);
+		} else {
+			ctl_buf_printf(report, "%s: keys: none (unsigned)\n", z->name);
+		}
+		nt[i] = NULL;
+	}
 	rc = failed;
 out:
 	if (rc < 0) {
 		ctl_zones_abort(zs);
 		ctl_log(CTL_LOG_ERROR, "zone reload: %s; nothing changed", strerror(-rc));
 	}
-	for (size_t i = 0; errs && i < zs->n; i++)
+	for (size_t i = 0; errs && kerrs && nks && nt && i < zs->n; i++) {
 		free(errs[i]);
+		free(kerrs[i]);
+		ctl_keyset_free(&nks[i]);
+		sign_keytable_free(nt[i]);
+	}
+	free(nt);
+	free(nks);
+	free(kerrs);
 	free(errs);
 	free(sel);
 	return rc;
+}
+
+/*
+ * Milliseconds until the next key table is due for its rebuild, at least 1 s
+ * (so a rebuild that keeps failing does not spin) and at most an hour (so a
+ * jump of the clock is noticed); -1 when no zone is signed.
+ */
+static int
+refresh_timeout(const struct ctl_daemon *d)
+{
+	uint32_t now = (uint32_t)time(NULL), in = UINT32_MAX;
+	for (size_t i = 0; i < d->zones.n; i++) {
+		/* Relaxed: the control thread is the only writer of the slot. */
+		const struct sign_keytable *t =
+			atomic_load_explicit(&d->zones.v[i].slot.keys, memory_order_relaxed);
+		uint32_t n = t ? ctl_keytable_refresh_in(t, now) : UINT32_MAX;
+		in = n < in ? n : in;
+	}
+	if (in == UINT32_MAX)
+		return -1;
+	return in < 1 ? 1000 : in > 3600 ? 3600 * 1000 : (int)in * 1000;
+}
+
+/* Rebuild (new generation, fresh RRSIGs) every key table that is due. */
+static void
+refresh_due(struct ctl_daemon *d)
+{
+	uint32_t now = (uint32_t)time(NULL);
+	for (size_t i = 0; i < d->zones.n; i++) {
+		struct ctl_zone *z = &d->zones.v[i];
+		/* Relaxed: the control thread is the only writer of the slot. */
+		const struct sign_keytable *t =
+			atomic_load_explicit(&z->slot.keys, memory_order_relaxed);
+		struct sign_keytable *fresh;
+		char err[1024];
+		if (!t || ctl_keytable_refresh_in(t, now) > 0)
+			continue;
+		if (ctl_keytable_build(&z->keys, z->apex, z->served, z->nsec, d->cfg->workers, now,
+				       &fresh, err, sizeof(err)) != 0) {
+			ctl_log(CTL_LOG_ERROR, "zone %s: rebuilding the key table: %s", z->name, err);
+			continue;
+		}
+		ctl_log(CTL_LOG_INFO, "zone %s: key table rebuilt before its signatures expire, "
+			"generation %llu", z->name, (unsigned long long)fresh->generation);
+		ctl_publish_keytable(&d->pub, &z->slot, fresh);
+	}
 }
 
 static void
@@ -273,12 +442,13 @@ ctl_daemon_run(struct ctl_daemon *d)
 		{ .fd = ctl_sock_fd(d->ctl), .events = POLLIN },
 	};
 	for (;;) {
-		if (poll(pf, 2, -1) < 0) {
+		if (poll(pf, 2, refresh_timeout(d)) < 0) {
 			if (errno == EINTR)
 				continue;
 			ctl_log(CTL_LOG_ERROR, "poll: %s", strerror(errno));
 			return -1;
 		}
+		refresh_due(d);
 		struct signalfd_siginfo si;
 		while ((pf[0].revents & POLLIN) && read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {

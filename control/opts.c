@@ -24,6 +24,7 @@ enum {
 	SET_CONTROL = 1 << 3,
 	SET_PIN = 1 << 4,
 	SET_LOG_LEVEL = 1 << 5,
+	SET_KEYDIR = 1 << 6,
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -256,6 +257,7 @@ ctl_config_free(struct ctl_config *cfg)
 	free(cfg->zones);
 	free(cfg->listen);
 	free(cfg->control_path);
+	free(cfg->keydir);
 	free(cfg->config_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -311,6 +313,20 @@ conf_uint(struct conf_ctx *c, const config_setting_t *s, unsigned min, unsigned 
  * Errors name the line of the "listen" setting itself: libconfig numbers an
  * array element with the line of the token after it, which can be wrong.
  */
+/* Replace *out with path, prefixed with the configuration file's directory if relative. */
+static int
+conf_path(struct conf_ctx *c, const char *path, char **out)
+{
+	size_t need = strlen(c->dir) + strlen(path) + 1;
+	char *p = malloc(need);
+	if (!p)
+		return -ENOMEM;
+	snprintf(p, need, "%s%s", path[0] == '/' ? "" : c->dir, path);
+	free(*out);
+	*out = p;
+	return 0;
+}
+
 static int
 conf_listen_one(struct conf_ctx *c, const config_setting_t *listen, const config_setting_t *s)
 {
@@ -364,6 +380,12 @@ conf_server(struct conf_ctx *c, const config_setting_t *group)
 				rc = conf_err(c, s, "'control' must not be empty");
 			if (rc == 0)
 				rc = replace_str(&cfg->control_path, str);
+		} else if (strcmp(name, "keydir") == 0) {
+			rc = conf_string(c, s, &str);
+			if (rc == 0 && str[0] == '\0')
+				rc = conf_err(c, s, "'keydir' must not be empty");
+			if (rc == 0)
+				rc = conf_path(c, str, &cfg->keydir);
 		} else if (strcmp(name, "pin") == 0) {
 			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 				return conf_err(c, s, "'pin' must be true or false");
@@ -387,7 +409,7 @@ conf_zone(struct conf_ctx *c, const config_setting_t *group)
 {
 	if (config_setting_type(group) != CONFIG_TYPE_GROUP)
 		return conf_err(c, group, "zone entries must be groups: { name = \"...\"; file = \"...\"; }");
-	const char *name = NULL, *file = NULL;
+	const char *name = NULL, *file = NULL, *denial = NULL;
 	for (int i = 0; i < config_setting_length(group); i++) {
 		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 		const char *key = config_setting_name(s);
@@ -396,7 +418,11 @@ conf_zone(struct conf_ctx *c, const config_setting_t *group)
 			rc = conf_string(c, s, &name);
 		else if (strcmp(key, "file") == 0)
 			rc = conf_string(c, s, &file);
-		else
+		else if (strcmp(key, "denial") == 0) {
+			rc = conf_string(c, s, &denial);
+			if (rc == 0 && strcmp(denial, "nsec") != 0 && strcmp(denial, "compact") != 0)
+				rc = conf_err(c, s, "'denial' must be \"compact\" or \"nsec\"");
+		} else
 			rc = conf_err(c, s, "unknown setting 'zones.%s'", key);
 		if (rc)
 			return rc;
@@ -412,12 +438,12 @@ conf_zone(struct conf_ctx *c, const config_setting_t *group)
 	if (zone_find(c->cfg, wire) >= 0)
 		return conf_err(c, group, "zone '%s' is listed twice", name);
 
-	size_t need = strlen(c->dir) + strlen(file) + 1;
-	char *path = malloc(need);
-	if (!path)
-		return -ENOMEM;
-	snprintf(path, need, "%s%s", file[0] == '/' ? "" : c->dir, file);
-	int rc = zone_add(c->cfg, name, path);
+	char *path = NULL;
+	int rc = conf_path(c, file, &path);
+	if (rc == 0)
+		rc = zone_add(c->cfg, name, path);
+	if (rc == 0)
+		c->cfg->zones[c->cfg->nzones - 1].nsec = denial && strcmp(denial, "nsec") == 0;
 	free(path);
 	return rc;
 }
@@ -493,6 +519,7 @@ enum {
 	OPT_PIN,
 	OPT_CHECK,
 	OPT_LOG_LEVEL,
+	OPT_KEYDIR,
 };
 
 static const struct option long_opts[] = {
@@ -504,6 +531,7 @@ static const struct option long_opts[] = {
 	{ "tcp-idle-timeout", required_argument, NULL, OPT_TCP_IDLE },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "pin", no_argument, NULL, OPT_PIN },
+	{ "keydir", required_argument, NULL, OPT_KEYDIR },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -588,6 +616,14 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, unsigned *set, char *er
 			rc = replace_str(&cli->control_path, optarg);
 			*set |= SET_CONTROL;
 			break;
+		case OPT_KEYDIR:
+			if (optarg[0] == '\0') {
+				seterr(err, errlen, "--keydir: empty path");
+				return -EINVAL;
+			}
+			rc = replace_str(&cli->keydir, optarg);
+			*set |= SET_KEYDIR;
+			break;
 		case OPT_PIN:
 			cli->pin = true;
 			*set |= SET_PIN;
@@ -642,6 +678,11 @@ merge(struct ctl_config *cfg, struct ctl_config *cli, unsigned set)
 		cfg->pin = cli->pin;
 	if (set & SET_LOG_LEVEL)
 		cfg->log_level = cli->log_level;
+	if (set & SET_KEYDIR) {
+		free(cfg->keydir);
+		cfg->keydir = cli->keydir;
+		cli->keydir = NULL;
+	}
 	if (set & SET_CONTROL) {
 		free(cfg->control_path);
 		cfg->control_path = cli->control_path;
@@ -737,7 +778,8 @@ ctl_opts_usage(FILE *out)
 "SYNOPSIS\n"
 "    sigedge [--config FILE] [--listen ADDR[:PORT]]... [--zone NAME=FILE]...\n"
 "            [--workers N] [--udp-max-payload N] [--tcp-idle-timeout MS]\n"
-"            [--control PATH] [--pin] [--log-level LEVEL] [--check] [--foreground]\n"
+"            [--control PATH] [--keydir DIR] [--pin] [--log-level LEVEL] [--check]\n"
+"            [--foreground]\n"
 "    sigedge --help | --version\n"
 "\n"
 "DESCRIPTION\n"
@@ -778,6 +820,17 @@ ctl_opts_usage(FILE *out)
 "        set, else /tmp/sigedge-UID.sock (here: %s).\n"
 "        The socket is created with mode 0600, so only its owner can use it;\n"
 "        a missing last directory is created with mode 0750.\n"
+"    --keydir DIR\n"
+"        Sign the zones that have keys in DIR online (DNSSEC). For every zone,\n"
+"        every K<zone>.+AAA+TTTTT.private file in DIR (with its .key) is loaded,\n"
+"        as dnssec-keygen, ldns-keygen and keymgr write them; private files must\n"
+"        not be readable by group or others. Keys with flags 257 (SEP) sign the\n"
+"        DNSKEY, CDS and CDNSKEY RRsets, keys with flags 256 sign the rest; a\n"
+"        zone whose keys all have SEP (or none has) uses each key for both.\n"
+"        CDS (SHA-256) and CDNSKEY are published for the keys that sign DNSKEY.\n"
+"        Zones without keys are served unsigned. A key file that does not load\n"
+"        is an error that names the file: at start-up sigedge exits with status\n"
+"        1; on a reload the zone keeps its previous keys. Default: none.\n"
 "    --pin\n"
 "        Pin worker i to the i-th CPU this process may run on (modulo their\n"
 "        number), so taskset(1) limits are kept. Default: off.\n"
@@ -800,20 +853,27 @@ ctl_opts_usage(FILE *out)
 "        udp-max-payload = 1232;\n"
 "        tcp-idle-timeout = 10000;\n"
 "        control = \"/run/sigedge/control.sock\";\n"
+"        keydir = \"keys\";\n"
 "        pin = false;\n"
 "        log-level = \"info\";\n"
 "    };\n"
 "    zones = (\n"
-"        { name = \"example.com\"; file = \"zones/example.com.zone\"; }\n"
+"        { name = \"example.com\"; file = \"zones/example.com.zone\";\n"
+"          denial = \"compact\"; }\n"
 "    );\n"
-"    Every setting is optional. A relative zone file path is relative to the\n"
-"    directory of the configuration file. An unknown setting is an error that\n"
+"    Every setting is optional. A relative zone file or keydir path is\n"
+"    relative to the directory of the configuration file. denial chooses how a\n"
+"    signed zone proves that a name or type does not exist: \"compact\" (RFC\n"
+"    9824 compact answers, the default) or \"nsec\" (RFC 4470 minimally\n"
+"    covering NSEC records). An unknown setting is an error that\n"
 "    names the setting and its line.\n"
 "\n"
 "SIGNALS\n"
-"    SIGHUP   Reload every zone from its file. A zone whose file fails to load\n"
-"             keeps serving its previous version; the error is logged with the\n"
-"             file and line. The configuration file is not read again.\n"
+"    SIGHUP   Reload every zone from its file, and its keys from --keydir. A\n"
+"             zone whose file fails to load keeps serving its previous version,\n"
+"             and a zone whose keys fail to load keeps its previous keys; the\n"
+"             error is logged with the file. The configuration file is not read\n"
+"             again.\n"
 "    SIGTERM, SIGINT\n"
 "             Stop serving, remove the control socket and exit with status 0.\n"
 "\n"

@@ -32,6 +32,8 @@ struct ctl_zone_conf {
 	char *name;   /* apex as written by the operator */
 	char *file;   /* zone file; a relative path in the config file is already
 	                 prefixed with the config file's directory */
+	bool nsec;    /* denial of existence by minimally covering NSEC (RFC 4470)
+	                 instead of compact answers (RFC 9824) */
 };
 
 /* What the command line asks for. */
@@ -54,6 +56,7 @@ struct ctl_config {
 	unsigned udp_max_payload;        /* CTL_UDP_MAX_MIN..CTL_UDP_MAX_MAX */
 	unsigned tcp_idle_ms;            /* 1..CTL_TCP_IDLE_MAX */
 	char *control_path;              /* default: ctl_control_default_path() */
+	char *keydir;                    /* DNSSEC key files; NULL: every zone unsigned */
 	bool pin;
 	enum ctl_log_level log_level;
 };

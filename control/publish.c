@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "dns/zone.h"
+#include "sign/keytable.h"
 
 static void
 view_free(struct dp_view *v)
@@ -51,6 +52,23 @@ ctl_publish_view(struct ctl_publisher *p, struct dp_view *v)
 	 */
 	ck_epoch_synchronize(p->rec);
 	view_free(old);
+}
+
+void
+ctl_publish_keytable(struct ctl_publisher *p, struct dp_zone_slot *slot, struct sign_keytable *t)
+{
+	/* Relaxed: the control thread is the only writer of the slot. */
+	struct sign_keytable *old = (struct sign_keytable *)atomic_load_explicit(
+		&slot->keys, memory_order_relaxed);
+
+	/* Release: the table is complete before a worker's acquire load can see it. */
+	atomic_store_explicit(&slot->keys, t, memory_order_release);
+	if (!old)
+		return;
+	/* The same argument as for views (ctl_publish_view): workers load the slot
+	 * only inside an epoch section, so after this no worker holds old. */
+	ck_epoch_synchronize(p->rec);
+	sign_keytable_free(old);
 }
 
 void

@@ -29,12 +29,20 @@ struct ctl_publisher {
 int ctl_publish_init(struct ctl_publisher *p, struct dp_runtime *rt);
 
 /*
- * Make v (malloc'd, with a zone set from dns_zoneset_new in v->zones) the
- * view the workers use. Takes ownership of v and its zone set. Returns after
- * no worker can still be using the previous view, which is then freed with
- * its zone set.
+ * Make v (malloc'd, with a zone set from dns_zoneset_new in v->zones, and
+ * v->slots NULL or in the same allocation as v) the view the workers use.
+ * Takes ownership of v and its zone set. Returns after no worker can still
+ * be using the previous view, which is then freed with its zone set.
  */
 void ctl_publish_view(struct ctl_publisher *p, struct dp_view *v);
+
+/*
+ * Make t (NULL: unsigned) the key table in slot, which lives as long as its
+ * zone is served. Takes ownership of t. Returns after no worker can still be
+ * using the table slot held before, which is then freed.
+ */
+void ctl_publish_keytable(struct ctl_publisher *p, struct dp_zone_slot *slot,
+			  struct sign_keytable *t);
 
 /* Free the current view. Only after every worker has stopped. */
 void ctl_publish_fini(struct ctl_publisher *p);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dns/zone.h"
+#include "sign/keytable.h"
 
 int
 ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n)
@@ -20,6 +21,7 @@ ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n)
 		struct ctl_zone *z = &zs->v[zs->n++];
 		z->name = strdup(conf[i].name);
 		z->file = strdup(conf[i].file);
+		z->nsec = conf[i].nsec;
 		if (!z->name || !z->file) {
 			ctl_zones_free(zs);
 			return -ENOMEM;
@@ -41,6 +43,10 @@ ctl_zones_free(struct ctl_zones *zs)
 			dns_zone_unref(z->served);
 		if (z->pending)
 			dns_zone_unref(z->pending);
+		/* Relaxed: the workers are gone, nothing else reads the slot. */
+		sign_keytable_free((struct sign_keytable *)atomic_load_explicit(
+			&z->slot.keys, memory_order_relaxed));
+		ctl_keyset_free(&z->keys);
 		free(z->name);
 		free(z->file);
 	}

@@ -17,7 +17,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "control/keys.h"
 #include "control/opts.h"
+#include "dataplane/core/worker.h"
 #include "dns/name.h"
 
 struct dns_zone;
@@ -30,6 +32,10 @@ struct ctl_zone {
 	struct dns_zone *served;        /* one reference; NULL until first committed */
 	struct dns_zone *pending;       /* one reference; loaded, not yet committed */
 	time_t loaded_at;               /* when served was committed */
+	bool nsec;                      /* denial by NSEC rather than compact answers */
+	struct ctl_keyset keys;         /* the keys the published key table was built from */
+	struct dp_zone_slot slot;       /* the published key table (owned), NULL if unsigned;
+	                                 * its address stays the same while the daemon runs */
 };
 
 struct ctl_zones {
@@ -44,7 +50,7 @@ struct ctl_zones {
  */
 int ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n);
 
-/* Drop every reference and free. */
+/* Drop every reference and free, key tables too: only once no worker runs. */
 void ctl_zones_free(struct ctl_zones *zs);
 
 /* Index of the zone whose apex is name (presentation form, any case), or -1. */
