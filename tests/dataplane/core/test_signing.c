@@ -30,7 +30,7 @@ static struct dp_worker w;
 static struct dp_zone_slot slot;
 static struct dp_zone_slot *slots[1] = { &slot };
 static struct dp_view view;
-static struct sign_key *keys[2]; /* KSK, ZSK */
+static struct sign_key *keys[3]; /* KSK (13), ZSK (15), ZSK (8): tables use the first 2 or all 3 */
 static uint8_t apex[DNS_NAME_MAXLEN];
 static uint64_t generation;
 
@@ -40,12 +40,12 @@ static ldns_pkt *pkt;
 static ldns_rr_list *dnskeys; /* the DNSKEY RRset as served */
 
 static struct sign_keytable *
-table(const struct dns_zone *z, uint8_t denial)
+table(const struct dns_zone *z, uint8_t denial, size_t nkeys)
 {
 	struct sign_keytable *t = NULL;
 	char err[256];
 	struct sign_keytable_params p = {
-		.apex = apex, .zone = z, .keys = (const struct sign_key *const *)keys, .nkeys = 2,
+		.apex = apex, .zone = z, .keys = (const struct sign_key *const *)keys, .nkeys = nkeys,
 		.publish_cds = true, .denial = denial, .validity = SIGN_VALIDITY_DEFAULT,
 		.nworkers = 1, .generation = ++generation, .now = (uint32_t)time(NULL),
 	};
@@ -57,9 +57,12 @@ table(const struct dns_zone *z, uint8_t denial)
 	return t;
 }
 
-/* Query name/type over TCP (no size limit) with EDNS; DO as given. Parses the reply into pkt. */
+/*
+ * Query name/type with EDNS, DO as given, over TCP (no size limit) when
+ * udp is 0, else over UDP with that EDNS size. Parses the reply into pkt.
+ */
 static void
-ask(const char *name, uint16_t type, bool dnssec_ok)
+ask_size(const char *name, uint16_t type, bool dnssec_ok, uint16_t udp)
 {
 	uint8_t q[512];
 	size_t len = DNS_HDR_LEN;
@@ -76,12 +79,13 @@ ask(const char *name, uint16_t type, bool dnssec_ok)
 	len += 4;
 	memset(q + len, 0, 11);
 	dns_put16(q + len + 1, DNS_T_OPT);
-	dns_put16(q + len + 3, 4096);
+	dns_put16(q + len + 3, udp ? udp : 4096);
 	dns_put16(q + len + 7, dnssec_ok ? DNS_EDNS_DO : 0);
 	len += 11;
 
 	dp_view_enter(&w);
-	int v = dp_query_answer(&view, &w, q, len, reply, sizeof(reply), &reply_len, DP_Q_TCP);
+	int v = dp_query_answer(&view, &w, q, len, reply, sizeof(reply), &reply_len,
+				udp ? 0 : DP_Q_TCP);
 	dp_view_leave(&w);
 	if (pkt)
 		ldns_pkt_free(pkt);
@@ -90,6 +94,12 @@ ask(const char *name, uint16_t type, bool dnssec_ok)
 		printf("Bail out! no parsable reply to %s\n", name);
 		exit(1);
 	}
+}
+
+static void
+ask(const char *name, uint16_t type, bool dnssec_ok)
+{
+	ask_size(name, type, dnssec_ok, 0);
 }
 
 static unsigned
@@ -105,7 +115,7 @@ count_type(ldns_rr_list *l, ldns_rr_type t)
 static const struct sign_key *
 key_by_tag(uint16_t tag)
 {
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < 3; i++)
 		if (sign_key_tag(keys[i]) == tag)
 			return keys[i];
 	return NULL;
@@ -227,8 +237,9 @@ nsec_has(ldns_rr *nsec, ldns_rr_type t)
 	return nsec && ldns_nsec_bitmap_covers_type(ldns_rr_rdf(nsec, 1), t);
 }
 
+/* DNSKEY and CDS from the table in use, which holds nkeys keys; keeps the DNSKEYs in dnskeys. */
 static void
-test_dnskey(void)
+test_dnskey(unsigned nkeys)
 {
 	ask("engine.example", DNS_T_DNSKEY, true);
 	dnskeys = ldns_rr_list_new();
@@ -237,8 +248,8 @@ test_dnskey(void)
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNSKEY)
 			ldns_rr_list_push_rr(dnskeys, ldns_rr_clone(rr));
 	}
-	is_int(count_type(ldns_pkt_answer(pkt), LDNS_RR_TYPE_DNSKEY), 2,
-	       "DNSKEY: both keys from the key table");
+	is_int(count_type(ldns_pkt_answer(pkt), LDNS_RR_TYPE_DNSKEY), nkeys,
+	       "DNSKEY: every key from the key table");
 	ok(sigs_over(ldns_pkt_answer(pkt), LDNS_RR_TYPE_DNSKEY) >= 1, "DNSKEY: with its RRSIG");
 	ok(verify_all("DNSKEY") >= 1, "DNSKEY: the KSK's RRSIG verifies");
 
@@ -248,7 +259,7 @@ test_dnskey(void)
 	verify_all("CDS");
 
 	ask("engine.example", DNS_T_DNSKEY, false);
-	ok(count_type(ldns_pkt_answer(pkt), LDNS_RR_TYPE_DNSKEY) == 2 &&
+	ok(count_type(ldns_pkt_answer(pkt), LDNS_RR_TYPE_DNSKEY) == nkeys &&
 	   count_type(ldns_pkt_answer(pkt), LDNS_RR_TYPE_RRSIG) == 0,
 	   "DNSKEY without DO: the keys, no RRSIG");
 }
@@ -366,6 +377,48 @@ test_delegations(void)
 }
 
 static void
+test_sizes_and_unsigned(void)
+{
+	ask_size("c1.engine.example", DNS_T_A, false, 512);
+	ok(!ldns_pkt_tc(pkt) && ldns_pkt_ancount(pkt) == 4, "chain without DO fits 512 octets");
+	ask_size("c1.engine.example", DNS_T_A, true, 512);
+	ok(ldns_pkt_tc(pkt) && ldns_pkt_ancount(pkt) == 0 && reply_len <= 512,
+	   "chain with its RRSIGs over 512 octets: TC, no partial answer");
+	ask_size("c1.engine.example", DNS_T_A, true, 1232);
+	ok(!ldns_pkt_tc(pkt) && ldns_pkt_ancount(pkt) == 8, "the same within 1232 octets: complete");
+
+	ask("www.engine.example", DNS_T_AAAA, true);
+	ok(sigs_over(ldns_pkt_answer(pkt), LDNS_RR_TYPE_AAAA) == 1, "AAAA signed");
+	const struct sign_keytable *kt = atomic_load(&slot.keys);
+	atomic_store(&slot.keys, NULL);
+	ask("www.engine.example", DNS_T_AAAA, true);
+	ok(count_type(ldns_pkt_answer(pkt), LDNS_RR_TYPE_RRSIG) == 0 &&
+	   ldns_pkt_ancount(pkt) == 1, "zone without a key table: unsigned answer");
+	ask("nothere.engine.example", DNS_T_A, true);
+	ok(ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN && !first_nsec(),
+	   "zone without a key table: plain NXDOMAIN");
+	atomic_store(&slot.keys, kt);
+}
+
+static void
+test_two_zsks(struct sign_keytable *t)
+{
+	const struct sign_keytable *before = atomic_load(&slot.keys);
+
+	atomic_store(&slot.keys, t);
+	ask("www.engine.example", DNS_T_A, true);
+	is_int(sigs_over(ldns_pkt_answer(pkt), LDNS_RR_TYPE_A), 2, "two ZSKs (15, 8): two RRSIGs");
+	is_int(verify_all("two ZSKs"), 2, "two ZSKs: both verify");
+	ask("host.wild.engine.example", DNS_T_MX, true);
+	ldns_rr *nsec = first_nsec();
+	ok(owner_is(nsec, "host.wild.engine.example.") && nsec_has(nsec, LDNS_RR_TYPE_A) &&
+	   nsec_has(nsec, LDNS_RR_TYPE_TXT) && !nsec_has(nsec, LDNS_RR_TYPE_MX),
+	   "wildcard NODATA: NSEC at the name with the wildcard's types");
+	verify_all("wildcard NODATA");
+	atomic_store(&slot.keys, before);
+}
+
+static void
 test_nsec_mode(void)
 {
 	ask("nothere.engine.example", DNS_T_A, true);
@@ -405,7 +458,8 @@ main(void)
 	zs = dns_zoneset_new(&z, 1);
 	dns_name_from_str("engine.example", apex, sizeof(apex));
 	if (!zs || sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_KSK, apex, &keys[0]) < 0 ||
-	    sign_key_generate(SIGN_ALG_ED25519, SIGN_FLAGS_ZSK, apex, &keys[1]) < 0) {
+	    sign_key_generate(SIGN_ALG_ED25519, SIGN_FLAGS_ZSK, apex, &keys[1]) < 0 ||
+	    sign_key_generate(SIGN_ALG_RSASHA256, SIGN_FLAGS_ZSK, apex, &keys[2]) < 0) {
 		printf("Bail out! setup failed\n");
 		return 1;
 	}
@@ -414,19 +468,26 @@ main(void)
 		printf("Bail out! dp_worker_init failed\n");
 		return 1;
 	}
-	struct sign_keytable *compact = table(z, SIGN_DENIAL_COMPACT);
-	struct sign_keytable *nsec = table(z, SIGN_DENIAL_NSEC);
+	struct sign_keytable *compact = table(z, SIGN_DENIAL_COMPACT, 2);
+	struct sign_keytable *nsec = table(z, SIGN_DENIAL_NSEC, 2);
+	struct sign_keytable *two = table(z, SIGN_DENIAL_COMPACT, 3);
 	atomic_init(&slot.keys, compact);
 	view = (struct dp_view){ .zones = zs, .slots = slots, .udp_max = 1232 };
 	atomic_store(&rt.view, &view);
 
-	test_dnskey();
+	test_dnskey(2);
 	test_positive();
 	test_wildcard();
 	test_compact();
 	test_delegations();
+	test_sizes_and_unsigned();
 	atomic_store_explicit(&slot.keys, nsec, memory_order_release);
 	test_nsec_mode();
+	/* The DNSKEY RRset ldns checks against is that of the table in use. */
+	ldns_rr_list_deep_free(dnskeys);
+	atomic_store(&slot.keys, two);
+	test_dnskey(3);
+	test_two_zsks(two);
 
 	ldns_pkt_free(pkt);
 	ldns_rr_list_deep_free(dnskeys);
@@ -434,8 +495,9 @@ main(void)
 	dp_runtime_fini(&rt);
 	sign_keytable_free(compact);
 	sign_keytable_free(nsec);
-	sign_key_free(keys[0]);
-	sign_key_free(keys[1]);
+	sign_keytable_free(two);
+	for (unsigned i = 0; i < 3; i++)
+		sign_key_free(keys[i]);
 	dns_zone_unref(z);
 	dns_zoneset_free(zs);
 	return tap_done();
