@@ -250,12 +250,13 @@ test_config_good(void)
 		"  udp-max-payload = 1400;\n"
 		"  tcp-idle-timeout = 2500;\n"
 		"  control = \"/tmp/ctl.sock\";\n"
+		"  keydir = \"keys\";\n"
 		"  pin = true;\n"
 		"  log-level = \"warning\";\n"
 		"};\n"
 		"zones = (\n"
-		"  { name = \"example.com\"; file = \"zones/example.com.zone\"; },\n"
-		"  { name = \"example.net\"; file = \"/abs/example.net.zone\"; }\n"
+		"  { name = \"example.com\"; file = \"zones/example.com.zone\"; denial = \"nsec\"; },\n"
+		"  { name = \"example.net\"; file = \"/abs/example.net.zone\"; denial = \"compact\"; }\n"
 		");\n");
 	char want[600];
 
@@ -275,7 +276,25 @@ test_config_good(void)
 	snprintf(want, sizeof(want), "%s/zones/example.com.zone", tmpdir);
 	is_str(cfg.zones[0].file, want, "  relative zone file is relative to the config's directory");
 	is_str(cfg.zones[1].file, "/abs/example.net.zone", "  absolute zone file unchanged");
+	snprintf(want, sizeof(want), "%s/keys", tmpdir);
+	is_str(cfg.keydir, want, "  relative keydir is relative to the config's directory");
+	ok(cfg.zones[0].nsec && !cfg.zones[1].nsec, "  denial nsec, then compact");
 	ctl_config_free(&cfg);
+
+	path = write_file("keydir.conf", "server: { keydir = \"/etc/keys\"; };\n");
+	is_int(parse(&cfg, "-c", path, "-l", "127.0.0.1", NULL), 0, "absolute keydir");
+	is_str(cfg.keydir, "/etc/keys", "  kept as given");
+	ctl_config_free(&cfg);
+	is_int(parse(&cfg, "-c", path, "-l", "127.0.0.1", "--keydir", "k", NULL), 0,
+	       "--keydir over the file");
+	is_str(cfg.keydir, "k", "  --keydir wins");
+	ok(cfg.nzones == 0, "  no zones");
+	ctl_config_free(&cfg);
+	is_int(parse(&cfg, "-l", "127.0.0.1", "--zone", "a.example=a.zone", NULL), 0, "no keydir");
+	ok(cfg.keydir == NULL && !cfg.zones[0].nsec, "  unsigned by default, compact denial");
+	ctl_config_free(&cfg);
+	is_int(parse(&cfg, "-l", "127.0.0.1", "--keydir", "", NULL), -EINVAL, "empty --keydir");
+	ok(strstr(err, "--keydir") != NULL, "  says so (got '%s')", err);
 
 	path = write_file("single.conf", "server: { listen = \"192.0.2.1\"; };\nzones = [];\n");
 	is_int(parse(&cfg, "-c", path, NULL), 0, "listen as one string, empty zone list");
@@ -380,6 +399,11 @@ test_config_bad(void)
 		   3, "zone 'EXAMPLE.COM.' is listed twice");
 	config_bad("zone-name.conf", "zones = ( { name = \"a..b\"; file = \"x\"; } );\n", 1,
 		   "invalid zone name 'a..b'");
+	config_bad("keydir-empty.conf", "server: {\n keydir = \"\";\n};\n", 2,
+		   "'keydir' must not be empty");
+	config_bad("zone-denial.conf",
+		   "zones = (\n  { name = \"a.example\"; file = \"x\";\n    denial = \"nsec3\"; }\n);\n",
+		   3, "'denial' must be \"compact\" or \"nsec\"");
 	config_bad("zone-scalar.conf", "zones = ( \"example.com\" );\n", 1,
 		   "zone entries must be groups");
 
@@ -402,7 +426,7 @@ test_usage(void)
 	static const char *const want[] = {
 		"SYNOPSIS", "OPTIONS", "CONFIGURATION FILE", "SIGNALS", "FILES", "EXIT STATUS",
 		"EXAMPLES", "--listen", "--zone", "--config", "--workers", "--udp-max-payload",
-		"--tcp-idle-timeout", "--control", "--pin", "--check", "--foreground", "--log-level",
+		"--tcp-idle-timeout", "--control", "--keydir", "--pin", "--check", "--foreground", "--log-level",
 		"--help", "--version", "SIGHUP", "SIGTERM", "Default: 1232", "Default: 10000",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
