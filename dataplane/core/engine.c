@@ -4,7 +4,6 @@
 
 #include "dataplane/core/engine.h"
 #include "dataplane/core/worker.h"
-#include "dns/err.h"
 #include "dns/nsec.h"
 #include "dns/rdata.h"
 #include "dns/wire.h"
@@ -23,7 +22,12 @@
 struct signing {
 	const struct sign_keytable *kt;
 	struct dp_worker *w;
-	uint64_t zone_id;       /* the zone's slot address: identifies it in the cache */
+	/*
+	 * The zone's slot address identifies it in the cache. An address
+	 * reused by a later zone comes with a new key table, whose generation
+	 * (unique in the process) keeps the old entries unreachable.
+	 */
+	uint64_t zone_id;
 	uint32_t inception, expiration;
 	bool failed;            /* a signature could not be made: SERVFAIL */
 	bool used;              /* an RRSIG was written */

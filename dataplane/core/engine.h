@@ -45,8 +45,20 @@ enum dp_verdict {
  * less than 512) and view->udp_max, and sets TC when the answer does not fit.
  * A message shorter than a header, or with QR set, is dropped; one that does
  * not parse gets FORMERR. flags: DP_Q_*.
+ * Online signing (RFC 4035 3.1, DESIGN.md 4): when the query has DO and the
+ * zone's slot holds a key table, every RRset of the answer and authority
+ * sections except a referral's NS RRset and glue gets an RRSIG by each
+ * active zone-signing key (from w's signature cache, else made with w's
+ * signer contexts, w->id indexing the table's signers), DNSKEY, CDS and
+ * CDNSKEY come from the table with their RRSIGs, and negative answers,
+ * wildcard answers and insecure referrals carry signed NSEC proofs
+ * (compact answers, RFC 9824, turn NXDOMAIN into NOERROR; RFC 4470 keeps
+ * it). RRSIGs count toward the size limit (TC when the signed sections do
+ * not fit); a signature that cannot be made gives SERVFAIL. The validity
+ * window follows the coarse real-time clock (read once per signed query).
  * Counts into w: udp/tcp, dropped, edns, do, truncated, the reply's rcode,
- * nodata, referral (rx, tx and tcp-conn are the caller's).
+ * nodata, referral, signed, sigcache-hit/miss (rx, tx and tcp-conn are the
+ * caller's).
  * Returns an enum dp_verdict; *outlen is set when it is DP_SEND.
  * Threading: called by one worker with its own w, inside its epoch section.
  */
