@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "bench/signed_view.h"
 #include "dataplane/io/memory.h"
 extern "C" {
 #include "dataplane/core/engine.h"
@@ -16,6 +17,8 @@ extern "C" {
 #include "dns/name.h"
 #include "dns/wire.h"
 #include "dns/zone.h"
+#include "sign/key.h"
+#include "sign/keytable.h"
 }
 
 namespace {
@@ -50,9 +53,9 @@ fx()
 	return f;
 }
 
-// A query for name/type, with EDNS (1232, DO clear) as resolvers send today.
+// A query for name/type, with EDNS (1232; DO as given, clear by default) as resolvers send today.
 std::vector<uint8_t>
-make_query(const char *name, uint16_t type)
+make_query(const char *name, uint16_t type, bool dnssec_ok = false)
 {
 	std::vector<uint8_t> q(DNS_HDR_LEN, 0);
 	q[1] = 0x2a;
@@ -64,7 +67,7 @@ make_query(const char *name, uint16_t type)
 		std::abort();
 	q.insert(q.end(), wire, wire + n);
 	const uint8_t tail[] = {uint8_t(type >> 8), uint8_t(type), 0, 1,
-				0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
+				0, 0, 41, 0x04, 0xd0, 0, 0, uint8_t(dnssec_ok ? 0x80 : 0), 0, 0, 0};
 	q.insert(q.end(), tail, tail + sizeof(tail));
 	return q;
 }
@@ -94,6 +97,62 @@ void BM_referral(benchmark::State &s) { run(s, "host.sub.example.com", 1, DNS_R_
 void BM_wildcard(benchmark::State &s) { run(s, "anything.wild.example.com", 1, DNS_R_NOERROR); }
 void BM_refused(benchmark::State &s) { run(s, "www.example.org", 1, DNS_R_REFUSED); }
 
+// Signed zone (ECDSA P-256, compact denial) through its own in-memory driver.
+dp_mem *
+signed_mem()
+{
+	static dp_mem *m = [] {
+		const dp_view *v = bench_signed_view("example.com", SIGEDGE_SRCDIR "/zones/example.com.zone",
+						     SIGN_ALG_ECDSAP256SHA256, SIGN_DENIAL_COMPACT);
+		dp_mem *d = v ? dp_mem_new(v) : nullptr;
+		if (!d)
+			std::abort();
+		return d;
+	}();
+	return m;
+}
+
+// DO=1 positive answer: the RRSIG comes from the signature cache after the first query.
+void
+BM_signed_positive(benchmark::State &state)
+{
+	dp_mem *m = signed_mem();
+	std::vector<uint8_t> q = make_query("www.example.com", 1, true);
+	uint8_t out[4096];
+	size_t outlen = 0;
+	for (auto _ : state) {
+		int verdict = dp_mem_answer(m, q.data(), q.size(), out, sizeof(out), &outlen, 0);
+		benchmark::DoNotOptimize(verdict);
+		benchmark::DoNotOptimize(out);
+	}
+	if (dns_get16(out + 8) != 0 || dns_get16(out + 6) != 3)
+		state.SkipWithError("expected the two A RRs and their RRSIG");
+	state.SetItemsProcessed(state.iterations());
+}
+
+// DO=1 for a new name each time: one NSEC signed per answer (the SOA's RRSIG is cached).
+void
+BM_signed_nxdomain_unique(benchmark::State &state)
+{
+	dp_mem *m = signed_mem();
+	std::vector<uint8_t> q = make_query("xxxxxxxxxxxx.example.com", 1, true);
+	uint8_t out[4096];
+	size_t outlen = 0;
+	uint64_t n = 0;
+	for (auto _ : state) {
+		// The first label: 12 hex digits of a counter, at offset 13 of the query.
+		uint64_t v = n++;
+		for (int i = 11; i >= 0; i--, v >>= 4)
+			q[13 + i] = "0123456789abcdef"[v & 0xf];
+		int verdict = dp_mem_answer(m, q.data(), q.size(), out, sizeof(out), &outlen, 0);
+		benchmark::DoNotOptimize(verdict);
+		benchmark::DoNotOptimize(out);
+	}
+	if (DNS_RCODE(dns_get16(out + 2)) != DNS_R_NOERROR || dns_get16(out + 8) != 4)
+		state.SkipWithError("expected SOA, NSEC and their RRSIGs");
+	state.SetItemsProcessed(state.iterations());
+}
+
 } // namespace
 
 BENCHMARK(BM_positive);
@@ -103,5 +162,7 @@ BENCHMARK(BM_nodata);
 BENCHMARK(BM_referral);
 BENCHMARK(BM_wildcard);
 BENCHMARK(BM_refused);
+BENCHMARK(BM_signed_positive);
+BENCHMARK(BM_signed_nxdomain_unique);
 
 BENCHMARK_MAIN();
