@@ -231,6 +231,32 @@ owner_is(ldns_rr *rr, const char *name)
 	return eq;
 }
 
+/* ldns's validator logic agrees that the authority section's NSECs deny name/type. */
+static bool
+ldns_denies(const char *name, ldns_rr_type t)
+{
+	ldns_rr_list *au = ldns_pkt_authority(pkt);
+	ldns_rr_list *nsecs = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+	ldns_rr *q = ldns_rr_new();
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(au); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(au, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC)
+			ldns_rr_list_push_rr(nsecs, rr);
+		else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+			ldns_rr_list_push_rr(sigs, rr);
+	}
+	ldns_rr_set_owner(q, ldns_dname_new_frm_str(name));
+	ldns_rr_set_type(q, t);
+	ldns_status st = ldns_dnssec_verify_denial(q, nsecs, sigs);
+	if (st != LDNS_STATUS_OK)
+		diag("ldns: %s %d not denied: %s", name, (int)t, ldns_get_errorstr_by_id(st));
+	ldns_rr_free(q);
+	ldns_rr_list_free(nsecs);
+	ldns_rr_list_free(sigs);
+	return st == LDNS_STATUS_OK;
+}
+
 static bool
 nsec_has(ldns_rr *nsec, ldns_rr_type t)
 {
@@ -331,6 +357,7 @@ test_compact(void)
 	   sigs_over(ldns_pkt_authority(pkt), LDNS_RR_TYPE_NSEC) == 1,
 	   "compact NXDOMAIN: SOA and NSEC signed");
 	is_int(verify_all("compact NXDOMAIN"), 2, "compact NXDOMAIN: both RRSIGs verify");
+	ok(ldns_denies("nothere.engine.example.", LDNS_RR_TYPE_A), "compact NXDOMAIN: ldns sees the denial");
 
 	ask("www.engine.example", DNS_T_TXT, true);
 	nsec = first_nsec();
@@ -338,6 +365,7 @@ test_compact(void)
 	   nsec_has(nsec, LDNS_RR_TYPE_AAAA) && !nsec_has(nsec, LDNS_RR_TYPE_TXT) &&
 	   !nsec_has(nsec, (ldns_rr_type)DNS_T_NXNAME), "NODATA: NSEC at the name with its types");
 	is_int(verify_all("NODATA"), 2, "NODATA: both RRSIGs verify");
+	ok(ldns_denies("www.engine.example.", LDNS_RR_TYPE_TXT), "NODATA: ldns sees the denial");
 
 	ask("engine.example", DNS_T_TXT, true);
 	nsec = first_nsec();
@@ -363,6 +391,7 @@ test_delegations(void)
 	ok(owner_is(nsec, "nods.engine.example.") && nsec_has(nsec, LDNS_RR_TYPE_NS) &&
 	   !nsec_has(nsec, LDNS_RR_TYPE_DS), "insecure referral: NSEC at the cut without DS");
 	is_int(verify_all("insecure referral"), 1, "insecure referral: the NSEC RRSIG verifies");
+	ok(ldns_denies("nods.engine.example.", LDNS_RR_TYPE_DS), "insecure referral: ldns sees no DS");
 
 	ask("deleg.engine.example", DNS_T_DS, true);
 	ok(count_type(ldns_pkt_answer(pkt), LDNS_RR_TYPE_DS) == 1 &&
@@ -415,6 +444,7 @@ test_two_zsks(struct sign_keytable *t)
 	   nsec_has(nsec, LDNS_RR_TYPE_TXT) && !nsec_has(nsec, LDNS_RR_TYPE_MX),
 	   "wildcard NODATA: NSEC at the name with the wildcard's types");
 	verify_all("wildcard NODATA");
+	ok(ldns_denies("host.wild.engine.example.", LDNS_RR_TYPE_MX), "wildcard NODATA: ldns sees the denial");
 	atomic_store(&slot.keys, before);
 }
 
@@ -436,6 +466,11 @@ test_nsec_mode(void)
 	}
 	ok(name && wild, "RFC 4470: the spans cover the name and the wildcard");
 	is_int(verify_all("RFC 4470 NXDOMAIN"), 3, "RFC 4470: SOA and both NSEC RRSIGs verify");
+	ok(ldns_denies("nothere.engine.example.", LDNS_RR_TYPE_A), "RFC 4470 NXDOMAIN: ldns sees the denial");
+	ask("a.b.nothere.engine.example", DNS_T_A, true);
+	ok(ldns_denies("a.b.nothere.engine.example.", LDNS_RR_TYPE_A),
+	   "RFC 4470 NXDOMAIN three labels down: ldns sees the denial");
+	verify_all("RFC 4470 deep NXDOMAIN");
 
 	ask("www.engine.example", DNS_T_TXT, true);
 	ok(owner_is(first_nsec(), "www.engine.example."), "RFC 4470 NODATA: NSEC at the name");
