@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """sigedge with a key directory, end to end, TAP output.
 
-Usage: test_keys.py SIGEDGE SIGEDGECTL
+Usage: test_keydir.py SIGEDGE SIGEDGECTL
 
 Makes a KSK and a ZSK for example.com with ldns-keygen, starts sigedge with
 server.keydir in its configuration file (example.org has no keys), checks
@@ -121,7 +121,7 @@ def verify_dnskey(port, ksk_tag):
 
 def main():
     if len(sys.argv) != 3:
-        print("1..0 # SKIP usage: test_keys.py SIGEDGE SIGEDGECTL")
+        print("1..0 # SKIP usage: test_keydir.py SIGEDGE SIGEDGECTL")
         return 0
     for tool, pkg in (("kdig", "knot-dnsutils"), ("ldns-keygen", "ldnsutils")):
         if not shutil.which(tool):
