@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Key-table swaps under load: a worker thread answers DO queries for a
+ * signed zone while this thread publishes a new key table 10,000 times
+ * (zone-signing keys added and removed), waiting for an epoch grace period
+ * before freeing each old table, as the control thread does. Every answer
+ * must carry a complete A RRset with at least one RRSIG, and every RRSIG
+ * must verify against the key its key tag names.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dataplane/core/engine.h"
+#include "dataplane/core/worker.h"
+#include "dns/name.h"
+#include "dns/rdata.h"
+#include "dns/wire.h"
+#include "dns/zone.h"
+#include "sign/key.h"
+#include "sign/keytable.h"
+#include "sign/rrsig.h"
+#include "tests/tap.h"
+
+#define SWAPS 10000
+
+static struct dp_runtime rt;
+static struct dp_worker w;
+static struct dp_zone_slot slot;
+static struct dp_zone_slot *slots[1] = { &slot };
+static struct dp_view view;
+static struct sign_key *keys[3]; /* KSK (13), ZSK (13), ZSK (15) */
+static uint8_t apex[DNS_NAME_MAXLEN];
+static const uint8_t owner[] = "\003www\006engine\007example";
+
+static unsigned long answers, sigs, bad;
+
+static const struct sign_key *
+key_by_tag(uint16_t tag)
+{
+	for (unsigned i = 0; i < 3; i++)
+		if (sign_key_tag(keys[i]) == tag)
+			return keys[i];
+	return NULL;
+}
+
+/*
+ * Check one reply to "www.engine.example A" with DO: header, the question
+ * (qlen octets after the header, as sent), then answer RRs whose owners are
+ * pointers to the question (2 octets). The A RDATAs are collected in the
+ * dns_rrset layout and every RRSIG is verified over them.
+ */
+static void
+check(const uint8_t *r, size_t len, size_t qlen)
+{
+	static uint8_t scratch[4096];
+	uint8_t rdata[512];
+	const uint8_t *sig[4];
+	uint16_t siglen[4];
+	size_t pos = DNS_HDR_LEN + qlen, rdlen = 0;
+	unsigned an = dns_get16(r + 6), na = 0, ns = 0;
+	uint32_t ttl = 0;
+
+	answers++;
+	if (DNS_RCODE(dns_get16(r + 2)) != DNS_R_NOERROR || an < 2) {
+		bad++;
+		return;
+	}
+	for (unsigned i = 0; i < an; i++) {
+		if (pos + 12 > len) {
+			bad++;
+			return;
+		}
+		uint16_t type = dns_get16(r + pos + 2), l = dns_get16(r + pos + 10);
+		const uint8_t *rd = r + pos + 12;
+		if (pos + 12 + l > len) {
+			bad++;
+			return;
+		}
+		if (type == DNS_T_A && rdlen + 2 + l <= sizeof(rdata)) {
+			ttl = dns_get32(r + pos + 6);
+			dns_put16(rdata + rdlen, l);
+			memcpy(rdata + rdlen + 2, rd, l);
+			rdlen += 2u + l;
+			na++;
+		} else if (type == DNS_T_RRSIG && ns < 4) {
+			sig[ns] = rd;
+			siglen[ns++] = l;
+		}
+		pos += 12u + l;
+	}
+	struct sign_rrset_ref ref = { owner, sizeof(owner), DNS_T_A, (uint16_t)na, ttl,
+				      (uint32_t)rdlen, rdata };
+	if (na != 1 || ns == 0) {
+		bad++;
+		return;
+	}
+	for (unsigned i = 0; i < ns; i++) {
+		const struct sign_key *k = siglen[i] >= 18 ? key_by_tag(dns_get16(sig[i] + 16)) : NULL;
+		sigs++;
+		if (!k || sign_rrsig_verify(k, &ref, sig[i], siglen[i], scratch, sizeof(scratch)) != 0)
+			bad++;
+	}
+}
+
+static void *
+worker(void *arg)
+{
+	uint8_t q[128], r[4096];
+	size_t qlen = DNS_HDR_LEN, rlen;
+
+	(void)arg;
+	memset(q, 0, DNS_HDR_LEN);
+	dns_put16(q + 4, 1);
+	dns_put16(q + 10, 1);
+	memcpy(q + qlen, owner, sizeof(owner));
+	qlen += sizeof(owner);
+	dns_put16(q + qlen, DNS_T_A);
+	dns_put16(q + qlen + 2, DNS_C_IN);
+	qlen += 4;
+	memset(q + qlen, 0, 11);
+	dns_put16(q + qlen + 1, DNS_T_OPT);
+	dns_put16(q + qlen + 3, 1232);
+	dns_put16(q + qlen + 7, DNS_EDNS_DO);
+	while (!atomic_load_explicit(&rt.stop, memory_order_relaxed)) {
+		const struct dp_view *v = dp_view_enter(&w);
+		int verdict = dp_query_answer(v, &w, q, qlen + 11, r, sizeof(r), &rlen, 0);
+		dp_view_leave(&w);
+		if (verdict != DP_SEND)
+			bad++;
+		else
+			check(r, rlen, qlen - DNS_HDR_LEN);
+	}
+	return NULL;
+}
+
+static struct sign_keytable *
+table(const struct dns_zone *z, uint64_t gen)
+{
+	/* KSK with ZSK 13, ZSK 15, or both, in turn. */
+	static const unsigned sets[3][3] = { { 0, 1 }, { 0, 2 }, { 0, 1, 2 } };
+	const struct sign_key *ks[3];
+	unsigned which = (unsigned)(gen % 3), n = which == 2 ? 3 : 2;
+	struct sign_keytable *t = NULL;
+	char err[256];
+
+	for (unsigned i = 0; i < n; i++)
+		ks[i] = keys[sets[which][i]];
+	struct sign_keytable_params p = {
+		.apex = apex, .zone = z, .keys = ks, .nkeys = n,
+		.validity = SIGN_VALIDITY_DEFAULT, .nworkers = 1, .generation = gen,
+		.now = (uint32_t)time(NULL),
+	};
+	if (sign_keytable_build(&p, &t, err, sizeof(err)) < 0) {
+		printf("Bail out! sign_keytable_build: %s\n", err);
+		exit(1);
+	}
+	return t;
+}
+
+int
+main(void)
+{
+	const char *src = getenv("SIGEDGE_SRCDIR");
+	char path[1024], err[512];
+	struct dns_zone *z = NULL;
+	pthread_t th;
+
+	snprintf(path, sizeof(path), "%s/tests/dataplane/core/engine-test.zone", src ? src : ".");
+	if (dns_zone_load("engine.example", path, &z, err, sizeof(err)) < 0) {
+		printf("Bail out! %s\n", err);
+		return 1;
+	}
+	dns_name_from_str("engine.example", apex, sizeof(apex));
+	if (sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_KSK, apex, &keys[0]) < 0 ||
+	    sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_ZSK, apex, &keys[1]) < 0 ||
+	    sign_key_generate(SIGN_ALG_ED25519, SIGN_FLAGS_ZSK, apex, &keys[2]) < 0) {
+		printf("Bail out! cannot generate keys\n");
+		return 1;
+	}
+	struct dns_zoneset *zs = dns_zoneset_new(&z, 1);
+	dp_runtime_init(&rt);
+	ck_epoch_record_t *ctl = dp_epoch_record_get(&rt);
+	if (!zs || !ctl || dp_worker_init(&w, &rt, 0) < 0) {
+		printf("Bail out! setup failed\n");
+		return 1;
+	}
+	atomic_init(&slot.keys, table(z, 1));
+	view = (struct dp_view){ .zones = zs, .slots = slots, .udp_max = 1232 };
+	atomic_store_explicit(&rt.view, &view, memory_order_release);
+	if (pthread_create(&th, NULL, worker, NULL) != 0) {
+		printf("Bail out! pthread_create failed\n");
+		return 1;
+	}
+	for (uint64_t gen = 2; gen <= SWAPS + 1; gen++) {
+		struct sign_keytable *t = table(z, gen);
+		/* Release: the worker's acquire load sees the table complete. */
+		const struct sign_keytable *old =
+			atomic_exchange_explicit(&slot.keys, t, memory_order_acq_rel);
+		/* Every epoch section that could still hold old has ended. */
+		ck_epoch_synchronize(ctl);
+		sign_keytable_free((struct sign_keytable *)old);
+	}
+	atomic_store(&rt.stop, true);
+	pthread_join(th, NULL);
+
+	ok(answers > 0, "the worker answered during %d swaps (%lu answers, %lu RRSIGs)", SWAPS,
+	   answers, sigs);
+	is_int(bad, 0, "every answer complete and every RRSIG verified");
+	ok(dp_counter_get(&w, DP_CNT_SIG_MISS) > 0, "signatures made after swaps");
+
+	sign_keytable_free((struct sign_keytable *)atomic_load(&slot.keys));
+	dp_epoch_record_put(ctl);
+	dp_worker_fini(&w);
+	dp_runtime_fini(&rt);
+	dns_zoneset_free(zs);
+	dns_zone_unref(z);
+	for (unsigned i = 0; i < 3; i++)
+		sign_key_free(keys[i]);
+	return tap_done();
+}
