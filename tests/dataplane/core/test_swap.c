@@ -200,7 +200,7 @@ main(void)
 		const struct sign_keytable *old =
 			atomic_exchange_explicit(&slot.keys, t, memory_order_acq_rel);
 		/* Every epoch section that could still hold old has ended. */
-		ck_epoch_synchronize(ctl);
+		dp_epoch_synchronize(&rt, ctl);
 		sign_keytable_free((struct sign_keytable *)old);
 	}
 	atomic_store(&rt.stop, true);
