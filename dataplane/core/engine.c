@@ -114,10 +114,11 @@ put_rrset(struct reply *r, const uint8_t *owner, const struct dns_rrset *rs)
 
 /*
  * RRSIGs over rr by each active zone-signing key, written with the reply
- * owner `owner` (NULL: the query name) and TTL ttl. rr->owner is the lowercased name
- * signed (the wildcard itself for an expansion). The cache is tried first;
- * a miss signs with this worker's context and fills the cache. Returns 0,
- * -1 when the reply is full; a signing failure sets sg->failed.
+ * owner `owner` (NULL: the query name) and TTL ttl. rr->owner is the
+ * lowercased name signed (the wildcard itself for an expansion). The cache
+ * is tried first; a miss signs with this worker's context and fills the
+ * cache. Returns 0, -1 when the reply is full; a signing failure, or a
+ * table without contexts for this worker, sets sg->failed.
  */
 static int
 put_sigs(struct reply *r, const uint8_t *owner, const struct sign_rrset_ref *rr, uint32_t ttl)
@@ -135,6 +136,10 @@ put_sigs(struct reply *r, const uint8_t *owner, const struct sign_rrset_ref *rr,
 	};
 	uint8_t made[RRSIG_MAX];
 
+	if (sg->w->id >= kt->nworkers) {
+		sg->failed = true;
+		return 0;
+	}
 	for (unsigned k = 0; k < kt->nzsk; k++) {
 		const uint8_t *sig;
 		size_t len;

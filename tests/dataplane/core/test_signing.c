@@ -427,6 +427,14 @@ test_sizes_and_unsigned(void)
 	ok(ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN && !first_nsec(),
 	   "zone without a key table: plain NXDOMAIN");
 	atomic_store(&slot.keys, kt);
+
+	unsigned id = w.id;
+	w.id = 1; /* the tables have signer contexts for worker 0 only */
+	ask("mail.engine.example", DNS_T_A, true);
+	is_int(ldns_pkt_get_rcode(pkt), LDNS_RCODE_SERVFAIL,
+	       "a worker the table has no signers for: SERVFAIL, never unsigned");
+	ok(ldns_pkt_ancount(pkt) == 0 && ldns_pkt_nscount(pkt) == 0, "SERVFAIL: no records");
+	w.id = id;
 }
 
 static void
