@@ -8,6 +8,7 @@ Tests import it with:
 
 import socket
 import subprocess
+import time
 
 
 def free_port():
@@ -43,3 +44,41 @@ def stop(proc, timeout=10):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def wait_for(pred, timeout=10.0):
+    """Poll pred() every 0.1 s until it is true or timeout seconds pass; its last value."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return pred()
+
+
+class Tap:
+    """TAP output: numbered ok / not ok lines, details as comments, the plan last."""
+
+    def __init__(self):
+        self.count = 0
+        self.failed = 0
+
+    def ok(self, cond, name, detail=None):
+        self.count += 1
+        print(f"{'ok' if cond else 'not ok'} {self.count} - {name}", flush=True)
+        if not cond:
+            self.failed += 1
+            if detail:
+                for line in str(detail).splitlines():
+                    print(f"#   {line}")
+        return cond
+
+    @staticmethod
+    def diag(text):
+        for line in str(text).splitlines():
+            print(f"# {line}")
+
+    def done(self):
+        """Print the plan; the process exit status."""
+        print(f"1..{self.count}")
+        return 1 if self.failed else 0

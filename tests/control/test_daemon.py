@@ -16,32 +16,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from testlib import free_port  # noqa: E402
+from testlib import Tap, free_port, wait_for  # noqa: E402
 
 SRCDIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
-count = 0
-failed = 0
-
-
-def ok(cond, name, detail=None):
-    global count, failed
-    count += 1
-    print(f"{'ok' if cond else 'not ok'} {count} - {name}", flush=True)
-    if not cond:
-        failed += 1
-        if detail:
-            for line in str(detail).splitlines():
-                print(f"#   {line}")
-    return cond
-
-
-def diag(text):
-    for line in str(text).splitlines():
-        print(f"# {line}")
+tap = Tap()
+ok = tap.ok
+diag = tap.diag
 
 
 class Server:
@@ -67,15 +50,6 @@ class Server:
     def logtext(self):
         with open(self.log) as f:
             return f.read()
-
-
-def wait_for(pred, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return pred()
 
 
 def set_serial(path, old, new):
@@ -131,11 +105,10 @@ zones = (
             srv.proc.kill()
             srv.proc.wait()
         logf.close()
-        if failed:
+        if tap.failed:
             diag("sigedge log:\n" + srv.logtext())
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"1..{count}")
-    return 1 if failed else 0
+    return tap.done()
 
 
 def run_checks(srv, tmp, com, org, conf):
