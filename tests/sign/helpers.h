@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "sign/key.h"
+#include "sign/keyfile.h"
 
 /* "$SIGEDGE_SRCDIR/tests/sign/keys/<rel>" in a static buffer. */
 static inline const char *
@@ -83,6 +85,36 @@ copy_pair(const char *sub, const char *base, const char *dir)
 		free(text);
 	}
 	return rc;
+}
+
+/*
+ * Copy the fixture pair "<sub>/<base>" into dir and load it; NULL on failure
+ * (the error goes to err and is printed as a TAP comment).
+ */
+static inline struct sign_key *
+load_pair(const char *sub, const char *base, const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	struct sign_key *k = NULL;
+
+	copy_pair(sub, base, dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, base);
+	if (sign_keyfile_load(path, NULL, 0, &k, err, errlen) < 0)
+		printf("# %s\n", err);
+	return k;
+}
+
+/* "YYYYMMDDHHMMSS" (UTC) as seconds since the epoch. */
+static inline int64_t
+utc(const char *ymdhms)
+{
+	struct tm tm = { 0 };
+
+	sscanf(ymdhms, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+	       &tm.tm_min, &tm.tm_sec);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm);
 }
 
 /* A new empty temporary directory (static buffer). */

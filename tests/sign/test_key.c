@@ -169,18 +169,6 @@ test_rfc_values(const char *dir)
 	}
 }
 
-static int64_t
-utc(const char *ymdhms)
-{
-	struct tm tm = { 0 };
-
-	sscanf(ymdhms, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-	       &tm.tm_min, &tm.tm_sec);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm);
-}
-
 /* The value of "Field: " in a file's text, as a string (static buffer). */
 static const char *
 field(const char *text, const char *name)

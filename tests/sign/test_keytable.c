@@ -28,14 +28,7 @@ static const struct sign_validity validity = SIGN_VALIDITY_DEFAULT;
 static struct sign_key *
 load(const char *sub, const char *base)
 {
-	char path[4096];
-	struct sign_key *k = NULL;
-
-	copy_pair(sub, base, dir);
-	snprintf(path, sizeof(path), "%s/%s", dir, base);
-	if (sign_keyfile_load(path, NULL, 0, &k, err, sizeof(err)) < 0)
-		diag("%s", err);
-	return k;
+	return load_pair(sub, base, dir, err, sizeof(err));
 }
 
 static struct sign_keytable_params

@@ -25,14 +25,7 @@ static uint8_t scratch[1 << 16];
 static struct sign_key *
 load(const char *sub, const char *base)
 {
-	char path[4096];
-	struct sign_key *k = NULL;
-
-	copy_pair(sub, base, dir);
-	snprintf(path, sizeof(path), "%s/%s", dir, base);
-	if (sign_keyfile_load(path, NULL, 0, &k, err, sizeof(err)) < 0)
-		diag("%s", err);
-	return k;
+	return load_pair(sub, base, dir, err, sizeof(err));
 }
 
 /* An RRset under construction: owner, type, TTL and RDATAs in the dns_rrset layout. */
@@ -143,18 +136,6 @@ static void
 b64(const uint8_t *p, size_t n, char *out)
 {
 	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-}
-
-static uint32_t
-utc(const char *ymdhms)
-{
-	struct tm tm = { 0 };
-
-	sscanf(ymdhms, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-	       &tm.tm_min, &tm.tm_sec);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (uint32_t)timegm(&tm);
 }
 
 /* The exact signed data: RRSIG fields, then the RRset lowercased, sorted, deduplicated. */
