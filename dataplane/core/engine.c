@@ -512,6 +512,31 @@ put_negative(struct reply *r, uint8_t rcode, const struct dns_name *name, const 
 }
 
 /*
+ * A signed zone's NSEC records exist only as synthesized: a query for type
+ * NSEC gets the one owned by name (node: its node or the wildcard that
+ * covers it, as in a wildcard NODATA; NULL for a name that does not exist,
+ * which compact answers give NXNAME) in the answer section, signed, so the
+ * answer agrees with the bitmap the denials carry.
+ */
+static void
+put_nsec_answer(struct reply *r, const struct dns_name *name, const uint8_t *owner,
+		const struct dns_node *node)
+{
+	unsigned al = dns_zone_apex(r->zone)->labels;
+	uint8_t buf[NSEC_MAX], next[DNS_NAME_MAXLEN];
+	int len;
+
+	if (node) {
+		dns_nsec_succ(name->lwire, al, next);
+		len = nsec_rdata(r, buf + 2, sizeof(buf) - 2, next, node);
+	} else {
+		len = dns_nsec_compact(buf + 2, sizeof(buf) - 2, DNS_NSEC_NXNAME, name->lwire, al, NULL);
+	}
+	if (put_nsec(r, owner, name->lwire, buf, len) < 0)
+		truncate_reply(r);
+}
+
+/*
  * RFC 8482 4.2: answer ANY with one RRset, the node's first by type (an
  * RRSIG RRset alone would be meaningless).
  */
@@ -574,7 +599,13 @@ resolve(struct reply *r)
 			put_referral(r, lk.cut, is_qname ? NULL : lk.cut->name);
 			return;
 		}
-		if (!(n = lk.node) && !(n = lk.encloser->wildcard)) {
+		n = lk.node ? lk.node : lk.encloser->wildcard;
+		if (r->sg && q->qtype == DNS_T_NSEC && (n || r->kt->denial == SIGN_DENIAL_COMPACT)) {
+			dns_builder_set_flags(&r->b, DNS_AA);
+			put_nsec_answer(r, name, owner, n);
+			return;
+		}
+		if (!n) {
 			dns_builder_set_flags(&r->b, DNS_AA);
 			put_negative(r, DNS_R_NXDOMAIN, name, owner, NULL, lk.encloser);
 			return;

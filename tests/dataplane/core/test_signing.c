@@ -367,6 +367,20 @@ test_compact(void)
 	is_int(verify_all("NODATA"), 2, "NODATA: both RRSIGs verify");
 	ok(ldns_denies("www.engine.example.", LDNS_RR_TYPE_TXT), "NODATA: ldns sees the denial");
 
+	ask("www.engine.example", DNS_T_NSEC, true);
+	ldns_rr_list *an = ldns_pkt_answer(pkt);
+	ok(count_type(an, LDNS_RR_TYPE_NSEC) == 1 && sigs_over(an, LDNS_RR_TYPE_NSEC) == 1 &&
+	   owner_is(ldns_rr_list_rr(an, 0), "www.engine.example.") &&
+	   nsec_has(ldns_rr_list_rr(an, 0), LDNS_RR_TYPE_NSEC),
+	   "type NSEC: the synthesized NSEC as the answer, signed");
+	is_int(verify_all("type NSEC"), 1, "type NSEC: its RRSIG verifies");
+	ask("nothere.engine.example", DNS_T_NSEC, true);
+	an = ldns_pkt_answer(pkt);
+	ok(count_type(an, LDNS_RR_TYPE_NSEC) == 1 &&
+	   nsec_has(ldns_rr_list_rr(an, 0), (ldns_rr_type)DNS_T_NXNAME),
+	   "type NSEC for a missing name: the NXNAME NSEC as the answer");
+	verify_all("type NSEC, missing name");
+
 	ask("engine.example", DNS_T_TXT, true);
 	nsec = first_nsec();
 	ok(nsec_has(nsec, LDNS_RR_TYPE_DNSKEY) && nsec_has(nsec, LDNS_RR_TYPE_SOA),
