@@ -537,19 +537,6 @@ put_nsec_answer(struct reply *r, const struct dns_name *name, const uint8_t *own
 }
 
 /*
- * RFC 8482 4.2: answer ANY with one RRset, the node's first by type (an
- * RRSIG RRset alone would be meaningless).
- */
-static const struct dns_rrset *
-any_rrset(const struct dns_node *n)
-{
-	for (unsigned i = 0; i < n->rrset_count; i++)
-		if (n->rrsets[i].type != DNS_T_RRSIG)
-			return &n->rrsets[i];
-	return NULL;
-}
-
-/*
  * The apex RRsets a signed zone serves from its key table (DNSKEY, CDS,
  * CDNSKEY) and their prebuilt RRSIGs. Returns false for other types; else
  * sets *rs to NULL when the table does not publish the RRset.
@@ -567,6 +554,50 @@ table_rrset(const struct sign_keytable *kt, uint16_t type, const struct dns_rrse
 	if (!(*rs)->count)
 		*rs = NULL;
 	return true;
+}
+
+/*
+ * A signed zone's RRSIGs are made per answer: a query for type RRSIG gets
+ * the RRSIGs over every RRset of the node (the key table's at the apex), so
+ * the answer agrees with the bitmaps, which name RRSIG at every name.
+ */
+static void
+put_rrsig_answer(struct reply *r, const uint8_t *owner, const struct dns_node *n)
+{
+	const struct dns_rrset *rs, *sig;
+
+	for (unsigned i = 0; i < n->rrset_count; i++) {
+		const struct dns_rrset *zrs = &n->rrsets[i];
+		if (zrs->type == DNS_T_RRSIG || zrs->type == DNS_T_NSEC ||
+		    ((n->flags & DNS_NODE_APEX) && table_rrset(r->kt, zrs->type, &rs, &sig)))
+			continue;
+		struct sign_rrset_ref ref = sign_rrset_ref_of(n->name, n->name_len, zrs);
+		if (put_sigs(r, owner, &ref, zrs->ttl) < 0) {
+			truncate_reply(r);
+			return;
+		}
+	}
+	if (!(n->flags & DNS_NODE_APEX))
+		return;
+	static const uint16_t types[] = { DNS_T_DNSKEY, DNS_T_CDS, DNS_T_CDNSKEY };
+	for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (table_rrset(r->kt, types[i], &rs, &sig) && rs && put_rrset(r, owner, sig) < 0) {
+			truncate_reply(r);
+			return;
+		}
+}
+
+/*
+ * RFC 8482 4.2: answer ANY with one RRset, the node's first by type (an
+ * RRSIG RRset alone would be meaningless).
+ */
+static const struct dns_rrset *
+any_rrset(const struct dns_node *n)
+{
+	for (unsigned i = 0; i < n->rrset_count; i++)
+		if (n->rrsets[i].type != DNS_T_RRSIG)
+			return &n->rrsets[i];
+	return NULL;
 }
 
 /*
@@ -608,6 +639,11 @@ resolve(struct reply *r)
 		if (!n) {
 			dns_builder_set_flags(&r->b, DNS_AA);
 			put_negative(r, DNS_R_NXDOMAIN, name, owner, NULL, lk.encloser);
+			return;
+		}
+		if (r->sg && q->qtype == DNS_T_RRSIG) {
+			dns_builder_set_flags(&r->b, DNS_AA);
+			put_rrsig_answer(r, owner, n);
 			return;
 		}
 		dns_builder_set_flags(&r->b, DNS_AA);

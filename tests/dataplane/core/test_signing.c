@@ -381,6 +381,17 @@ test_compact(void)
 	   "type NSEC for a missing name: the NXNAME NSEC as the answer");
 	verify_all("type NSEC, missing name");
 
+	ask("www.engine.example", DNS_T_RRSIG, true);
+	an = ldns_pkt_answer(pkt);
+	ok(ldns_rr_list_rr_count(an) == 2 && sigs_over(an, LDNS_RR_TYPE_A) == 1 &&
+	   sigs_over(an, LDNS_RR_TYPE_AAAA) == 1, "type RRSIG: the RRSIGs over each RRset of the name");
+	ask("engine.example", DNS_T_RRSIG, true);
+	an = ldns_pkt_answer(pkt);
+	ok(sigs_over(an, LDNS_RR_TYPE_SOA) == 1 && sigs_over(an, LDNS_RR_TYPE_NS) == 1 &&
+	   sigs_over(an, LDNS_RR_TYPE_DNSKEY) == 1 && sigs_over(an, LDNS_RR_TYPE_CDS) == 1 &&
+	   count_type(an, LDNS_RR_TYPE_RRSIG) == ldns_rr_list_rr_count(an),
+	   "type RRSIG at the apex: the zone's RRSIGs and the key table's");
+
 	ask("engine.example", DNS_T_TXT, true);
 	nsec = first_nsec();
 	ok(nsec_has(nsec, LDNS_RR_TYPE_DNSKEY) && nsec_has(nsec, LDNS_RR_TYPE_SOA),
