@@ -50,7 +50,7 @@ ctl_publish_view(struct ctl_publisher *p, struct dp_view *v)
 	 * synchronize observed that section as active (and waited for it) or the
 	 * worker's load comes after our store. Hence old is unreachable here.
 	 */
-	ck_epoch_synchronize(p->rec);
+	dp_epoch_synchronize(p->rt, p->rec);
 	view_free(old);
 }
 
@@ -67,7 +67,7 @@ ctl_publish_keytable(struct ctl_publisher *p, struct dp_zone_slot *slot, struct 
 		return;
 	/* The same argument as for views (ctl_publish_view): workers load the slot
 	 * only inside an epoch section, so after this no worker holds old. */
-	ck_epoch_synchronize(p->rec);
+	dp_epoch_synchronize(p->rt, p->rec);
 	sign_keytable_free(old);
 }
 
