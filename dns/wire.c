@@ -413,6 +413,22 @@ dns_builder_truncate(struct dns_builder *b)
 	b->ncomp = question_comp(b);
 }
 
+void
+dns_builder_mark(const struct dns_builder *b, struct dns_builder_mark *m)
+{
+	m->len = b->len;
+	m->ncomp = b->ncomp;
+	memcpy(m->counts, b->buf + ANCOUNT, sizeof(m->counts));
+}
+
+void
+dns_builder_rollback(struct dns_builder *b, const struct dns_builder_mark *m)
+{
+	b->len = m->len;
+	b->ncomp = m->ncomp;
+	memcpy(b->buf + ANCOUNT, m->counts, sizeof(m->counts));
+}
+
 int
 dns_reply_error(uint8_t *buf, size_t cap, const struct dns_query *q, bool with_question,
 		uint8_t rcode)

@@ -145,6 +145,21 @@ void dns_builder_unreserve(struct dns_builder *b, size_t bytes);
 void dns_builder_truncate(struct dns_builder *b);
 
 /*
+ * A point in the reply to come back to, e.g. to keep an RRset whole: mark,
+ * add RRs, and roll back to the mark when one of them does not fit.
+ * Rolling back drops every RR added since the mark (within the sections
+ * being written) and restores the counts and the compression table.
+ */
+struct dns_builder_mark {
+	size_t len;
+	unsigned ncomp;
+	uint8_t counts[6];       /* ANCOUNT, NSCOUNT, ARCOUNT as in the header */
+};
+
+void dns_builder_mark(const struct dns_builder *b, struct dns_builder_mark *m);
+void dns_builder_rollback(struct dns_builder *b, const struct dns_builder_mark *m);
+
+/*
  * Write a minimal error reply (header + question if it parsed, no RRs) to buf
  * for a query whose header is at least readable. Used for FORMERR/NOTIMP/
  * REFUSED when dns_query_parse failed or the query is rejected early.

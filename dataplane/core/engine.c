@@ -182,24 +182,16 @@ put_rrset_signed(struct reply *r, const uint8_t *owner, const uint8_t *sowner,
 	return put_sigs(r, owner, &ref, rs->ttl);
 }
 
-/*
- * Additional-section RRset: all of it or none of it. The builder keeps
- * the section counts in the header, so a partial RRset is undone by
- * restoring its length, compression table size and counts.
- */
+/* Additional-section RRset: all of it or none of it. */
 static bool
 put_rrset_whole(struct reply *r, const uint8_t *owner, const struct dns_rrset *rs)
 {
-	size_t len = r->b.len;
-	unsigned ncomp = r->b.ncomp;
-	uint8_t counts[6];
+	struct dns_builder_mark m;
 
-	memcpy(counts, r->b.buf + 6, sizeof(counts));
+	dns_builder_mark(&r->b, &m);
 	if (put_rrset(r, owner, rs) == 0)
 		return true;
-	r->b.len = len;
-	r->b.ncomp = ncomp;
-	memcpy(r->b.buf + 6, counts, sizeof(counts));
+	dns_builder_rollback(&r->b, &m);
 	return false;
 }
 

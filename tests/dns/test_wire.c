@@ -976,6 +976,39 @@ test_builder_opt_truncate(void)
 }
 
 static void
+test_builder_mark(void)
+{
+	static uint8_t buf[512], copy[512];
+	struct dns_builder b;
+	struct dns_builder_mark m;
+
+	setup_query("www.example.com", DNS_T_A, 0);
+	dns_builder_init(&b, buf, sizeof(buf), &qq);
+	dns_builder_put_rr(&b, NULL, DNS_T_A, DNS_C_IN, 1, W("\1\1\1\1"), 4);
+	dns_builder_section(&b, DNS_SEC_ADDITIONAL);
+	dns_builder_mark(&b, &m);
+	size_t len = b.len;
+	unsigned ncomp = b.ncomp;
+	memcpy(copy, buf, len);
+
+	dns_builder_put_rr(&b, W("\4mail\7example\3com"), DNS_T_A, DNS_C_IN, 1, W("\1\1\1\2"), 4);
+	dns_builder_put_rr(&b, W("\4mail\7example\3com"), DNS_T_AAAA, DNS_C_IN, 1,
+			   W("\x20\1\xd\xb8\0\0\0\0\0\0\0\0\0\0\0\1"), 16);
+	ok(b.len > len && b.ncomp > ncomp && dns_get16(buf + 10) == 2, "two RRs added after the mark");
+	dns_builder_rollback(&b, &m);
+	ok(b.len == len && b.ncomp == ncomp && memcmp(buf, copy, len) == 0,
+	   "rollback: length, compression table and header as at the mark");
+	ok(dns_get16(buf + 6) == 1 && dns_get16(buf + 10) == 0, "rollback: counts as at the mark");
+
+	/* What follows the rollback does not point into the dropped RRs. */
+	dns_builder_put_rr(&b, W("\3xyz\4mail\7example\3com"), DNS_T_A, DNS_C_IN, 1, W("\1\1\1\3"), 4);
+	ok(memcmp(buf + len, "\3xyz\4mail\xc0\x10", 11) == 0, "after rollback: no pointer to dropped data");
+	struct dns_query q;
+	is_int(dns_query_parse(buf, b.len, &q), 0, "reply after rollback parses");
+	ok(q.ancount == 1 && q.arcount == 1, "reply after rollback: 1 answer, 1 additional");
+}
+
+static void
 test_reply_error(void)
 {
 	uint8_t buf[512];
@@ -1051,6 +1084,7 @@ main(void)
 	test_builder_far_offsets();
 	test_builder_table_full();
 	test_builder_opt_truncate();
+	test_builder_mark();
 	test_reply_error();
 	return tap_done();
 }
