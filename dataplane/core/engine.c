@@ -315,6 +315,24 @@ nsec_rdata(struct reply *r, uint8_t *out, size_t cap, const uint8_t *next,
 }
 
 /*
+ * RDATA (after 2 free octets in buf) of the NSEC owned by name itself: the
+ * types of node (exact, or the wildcard that answers for name), or, for a
+ * name that does not exist, the compact NXNAME form (RFC 9824 3.2).
+ */
+static int
+nsec_at_name(struct reply *r, const struct dns_name *name, const struct dns_node *node,
+	     uint8_t *buf, size_t cap)
+{
+	unsigned al = dns_zone_apex(r->zone)->labels;
+	uint8_t next[DNS_NAME_MAXLEN];
+
+	if (!node)
+		return dns_nsec_compact(buf + 2, cap - 2, DNS_NSEC_NXNAME, name->lwire, al, NULL);
+	dns_nsec_succ(name->lwire, al, next);
+	return nsec_rdata(r, buf + 2, cap - 2, next, node);
+}
+
+/*
  * A synthesized NSEC RR and its RRSIGs. buf holds the RDATA of len octets
  * after 2 free octets (len < 0: it could not be built). owner: reply owner
  * (NULL: the query name); sowner: the same name lowercased. TTL: the key
@@ -441,17 +459,14 @@ put_denial(struct reply *r, const struct dns_name *name, const uint8_t *owner,
 	   const struct dns_node *node, const struct dns_node *enc)
 {
 	unsigned al = dns_zone_apex(r->zone)->labels;
-	uint8_t buf[NSEC_MAX], next[DNS_NAME_MAXLEN];
+	uint8_t buf[NSEC_MAX];
 	struct dns_nsec_span sp, wsp;
 	int len;
 
 	if (node && (node->flags & DNS_NODE_DELEG)) {
 		len = dns_nsec_compact(buf + 2, sizeof(buf) - 2, DNS_NSEC_DELEG, name->lwire, al, node);
-	} else if (node) {
-		dns_nsec_succ(name->lwire, al, next);
-		len = nsec_rdata(r, buf + 2, sizeof(buf) - 2, next, node);
-	} else if (r->kt->denial == SIGN_DENIAL_COMPACT) {
-		len = dns_nsec_compact(buf + 2, sizeof(buf) - 2, DNS_NSEC_NXNAME, name->lwire, al, NULL);
+	} else if (node || r->kt->denial == SIGN_DENIAL_COMPACT) {
+		len = nsec_at_name(r, name, node, buf, sizeof(buf));
 	} else {
 		dns_nsec_cover(next_closer(name, enc), al, &sp);
 		if (put_cover(r, &sp) < 0)
@@ -514,17 +529,9 @@ static void
 put_nsec_answer(struct reply *r, const struct dns_name *name, const uint8_t *owner,
 		const struct dns_node *node)
 {
-	unsigned al = dns_zone_apex(r->zone)->labels;
-	uint8_t buf[NSEC_MAX], next[DNS_NAME_MAXLEN];
-	int len;
+	uint8_t buf[NSEC_MAX];
 
-	if (node) {
-		dns_nsec_succ(name->lwire, al, next);
-		len = nsec_rdata(r, buf + 2, sizeof(buf) - 2, next, node);
-	} else {
-		len = dns_nsec_compact(buf + 2, sizeof(buf) - 2, DNS_NSEC_NXNAME, name->lwire, al, NULL);
-	}
-	if (put_nsec(r, owner, name->lwire, buf, len) < 0)
+	if (put_nsec(r, owner, name->lwire, buf, nsec_at_name(r, name, node, buf, sizeof(buf))) < 0)
 		truncate_reply(r);
 }
 
