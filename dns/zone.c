@@ -923,15 +923,7 @@ dns_zoneset_at(const struct dns_zoneset *zs, size_t i)
 }
 
 const struct dns_zone *
-dns_zoneset_find(const struct dns_zoneset *zs, const struct dns_name *name)
-{
-	size_t idx;
-
-	return dns_zoneset_find_index(zs, name, &idx);
-}
-
-const struct dns_zone *
-dns_zoneset_find_index(const struct dns_zoneset *zs, const struct dns_name *name, size_t *idx)
+dns_zoneset_find(const struct dns_zoneset *zs, const struct dns_name *name, size_t *idx)
 {
 	/* Probe only the suffix lengths some apex has, longest first. */
 	unsigned d = name->labels < zs->max_depth ? name->labels : zs->max_depth;
@@ -941,7 +933,8 @@ dns_zoneset_find_index(const struct dns_zoneset *zs, const struct dns_name *name
 			const struct name_slot *s = table_find(&zs->index, name->lwire + o,
 								name->len - o);
 			if (s) {
-				*idx = s->idx;
+				if (idx)
+					*idx = s->idx;
 				return zs->zones[s->idx];
 			}
 		}

@@ -119,15 +119,12 @@ void dns_zoneset_free(struct dns_zoneset *zs); /* drops the references */
 size_t dns_zoneset_count(const struct dns_zoneset *zs);
 struct dns_zone *dns_zoneset_at(const struct dns_zoneset *zs, size_t i);
 
-/* The zone with the longest apex that is equal to or above name, or NULL. */
-const struct dns_zone *dns_zoneset_find(const struct dns_zoneset *zs, const struct dns_name *name);
-
 /*
- * The same, also setting *idx to the zone's position in the set (the i of
- * dns_zoneset_at), so per-zone tables indexed like the set can be consulted.
- * *idx is left alone when the result is NULL.
+ * The zone with the longest apex that is equal to or above name, or NULL.
+ * When idx is not NULL and a zone is found, *idx is its position in the set
+ * (the i of dns_zoneset_at), so tables indexed like the set can be consulted.
  */
-const struct dns_zone *dns_zoneset_find_index(const struct dns_zoneset *zs,
-					      const struct dns_name *name, size_t *idx);
+const struct dns_zone *dns_zoneset_find(const struct dns_zoneset *zs, const struct dns_name *name,
+					size_t *idx);
 
 #endif

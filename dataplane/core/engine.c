@@ -714,7 +714,7 @@ answer(struct reply *r, const struct dp_view *view, struct signing *sg, bool dns
 {
 	const struct dns_query *q = r->q;
 	size_t idx;
-	const struct dns_zone *z = dns_zoneset_find_index(view->zones, &q->qname, &idx);
+	const struct dns_zone *z = dns_zoneset_find(view->zones, &q->qname, &idx);
 
 	if (!z) {
 		r->rcode = DNS_R_REFUSED;
@@ -731,7 +731,7 @@ answer(struct reply *r, const struct dp_view *view, struct signing *sg, bool dns
 		const struct dns_zone *pz;
 		size_t pidx;
 		if (dns_name_set(&parent, q->qname.wire + 1 + q->qname.wire[0]) == 0 &&
-		    (pz = dns_zoneset_find_index(view->zones, &parent, &pidx))) {
+		    (pz = dns_zoneset_find(view->zones, &parent, &pidx))) {
 			z = pz;
 			idx = pidx;
 		}

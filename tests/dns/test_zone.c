@@ -548,7 +548,7 @@ test_zoneset(void)
 	for (size_t i = 0; zs && i < sizeof(q3) / sizeof(q3[0]); i++) {
 		struct dns_name n;
 		qname(q3[i].name, &n);
-		ok(dns_zoneset_find(zs, &n) == (q3[i].zone < 0 ? NULL : three[q3[i].zone]),
+		ok(dns_zoneset_find(zs, &n, NULL) == (q3[i].zone < 0 ? NULL : three[q3[i].zone]),
 		   "longest match for %s", q3[i].name);
 	}
 	dns_zoneset_free(zs);
@@ -562,7 +562,10 @@ test_zoneset(void)
 	for (size_t i = 0; zs && i < sizeof(q4) / sizeof(q4[0]); i++) {
 		struct dns_name n;
 		qname(q4[i].name, &n);
-		ok(dns_zoneset_find(zs, &n) == four[q4[i].zone], "with the root: %s", q4[i].name);
+		size_t idx = SIZE_MAX;
+		ok(dns_zoneset_find(zs, &n, &idx) == four[q4[i].zone] &&
+		   dns_zoneset_at(zs, idx) == four[q4[i].zone], "with the root: %s, and its index",
+		   q4[i].name);
 	}
 
 	struct dns_zone *twice[] = { com, sub, com };
@@ -571,7 +574,7 @@ test_zoneset(void)
 	struct dns_zoneset *empty = dns_zoneset_new(NULL, 0);
 	struct dns_name n;
 	qname("example.com", &n);
-	ok(empty && dns_zoneset_count(empty) == 0 && !dns_zoneset_find(empty, &n), "empty set");
+	ok(empty && dns_zoneset_count(empty) == 0 && !dns_zoneset_find(empty, &n, NULL), "empty set");
 	dns_zoneset_free(empty);
 
 	/* The set holds its own references: the zones stay usable after the loader's go. */
@@ -582,7 +585,7 @@ test_zoneset(void)
 	dns_zone_unref(org);
 	dns_zone_unref(org);
 	qname("www.sub.example.com", &n);
-	const struct dns_zone *f = zs ? dns_zoneset_find(zs, &n) : NULL;
+	const struct dns_zone *f = zs ? dns_zoneset_find(zs, &n, NULL) : NULL;
 	struct dns_lookup lk;
 	ok(f && dns_zone_lookup(f, &n, &lk) == 0 && lk.node && dns_node_rrset(lk.node, DNS_T_A),
 	   "zones in a set live after the loader drops its references");
