@@ -134,17 +134,14 @@ ctl_keytable_refresh_in(const struct sign_keytable *t, uint32_t now)
 const char *
 ctl_keyset_role(const struct ctl_keyset *ks, size_t i)
 {
-	size_t nsep = 0, nplain = 0;
+	/* A key that is not revoked always has a role. */
+	static const char *const names[] = {
+		[SIGN_ROLE_ZONE] = "ZSK",
+		[SIGN_ROLE_KEYS] = "KSK",
+		[SIGN_ROLE_ZONE | SIGN_ROLE_KEYS] = "CSK",
+	};
 
-	for (size_t k = 0; k < ks->n; k++) {
-		uint16_t f = sign_key_flags(ks->keys[k]);
-		nsep += !(f & SIGN_FLAG_REVOKE) && (f & SIGN_FLAG_SEP);
-		nplain += !(f & SIGN_FLAG_REVOKE) && !(f & SIGN_FLAG_SEP);
-	}
-	uint16_t f = sign_key_flags(ks->keys[i]);
-	if (f & SIGN_FLAG_REVOKE)
+	if (sign_key_flags(ks->keys[i]) & SIGN_FLAG_REVOKE)
 		return "revoked";
-	if (f & SIGN_FLAG_SEP)
-		return nplain ? "KSK" : "CSK";
-	return nsep ? "ZSK" : "CSK";
+	return names[sign_key_roles((const struct sign_key *const *)ks->keys, ks->n, i)];
 }

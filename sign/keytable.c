@@ -116,6 +116,33 @@ sign_keytable_free(struct sign_keytable *t)
  * Everything but the worker signers' OpenSSL state lives in one allocation:
  * the struct, the worker signer pointers, then the apex and the six RRsets.
  */
+unsigned
+sign_key_roles(const struct sign_key *const *keys, size_t n, size_t i)
+{
+	size_t nsep = 0, nplain = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		uint16_t f = sign_key_flags(keys[k]);
+		if (!(f & SIGN_FLAG_REVOKE)) {
+			nsep += (f & SIGN_FLAG_SEP) != 0;
+			nplain += !(f & SIGN_FLAG_SEP);
+		}
+	}
+	uint16_t f = sign_key_flags(keys[i]);
+	bool sep = f & SIGN_FLAG_SEP, revoked = f & SIGN_FLAG_REVOKE;
+	unsigned roles = 0;
+
+	/*
+	 * Revoked SEP keys still sign the DNSKEY RRset: a validator only
+	 * accepts a revocation that the revoked key signed itself (RFC 5011 2.1).
+	 */
+	if (!revoked && (nplain ? !sep : true))
+		roles |= SIGN_ROLE_ZONE;
+	if (nsep ? sep : !revoked)
+		roles |= SIGN_ROLE_KEYS;
+	return roles;
+}
+
 int
 sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable **out,
 		    char *err, size_t errlen)
@@ -176,23 +203,18 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 		goto out;
 	}
 
-	/*
-	 * Roles. Revoked SEP keys still sign the DNSKEY RRset: a validator only
-	 * accepts a revocation that the revoked key signed itself (RFC 5011 2.1).
-	 */
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const struct sign_key *k = p->keys[i];
-		uint16_t f = sign_key_flags(k);
-		bool sep = f & SIGN_FLAG_SEP, revoked = f & SIGN_FLAG_REVOKE;
+		unsigned roles = sign_key_roles(p->keys, p->nkeys, i);
 		size_t klen;
 
 		sign_key_dnskey(k, &klen);
 		dnskey_len += 2 + klen;
-		if (!revoked && (nplain ? !sep : true))
+		if (roles & SIGN_ROLE_ZONE)
 			zsk[nzsk++] = k;
-		if (nsep ? sep : !revoked) {
+		if (roles & SIGN_ROLE_KEYS) {
 			ksk[nksk++] = k;
-			if (!revoked) {
+			if (!(sign_key_flags(k) & SIGN_FLAG_REVOKE)) {
 				cdsk[ncds++] = k;
 				cdnskey_len += 2 + klen;
 				cds_len += 2 + 4 + 32;

@@ -80,6 +80,16 @@ struct sign_keytable_params {
 	uint32_t now;                 /* for the RRSIGs made at build time */
 };
 
+/* What a key signs, see the rules below. */
+#define SIGN_ROLE_ZONE 0x1      /* the zone's RRsets */
+#define SIGN_ROLE_KEYS 0x2      /* DNSKEY, CDS and CDNSKEY */
+
+/*
+ * The roles (SIGN_ROLE_* bits, 0 for none) of keys[i] among the n keys of a
+ * zone, by the rules of sign_keytable_build. A key with both roles is a CSK.
+ */
+unsigned sign_key_roles(const struct sign_key *const *keys, size_t n, size_t i);
+
 /*
  * Roles (key files without timing metadata are active, as BIND treats them):
  * keys with the SEP flag (257) sign DNSKEY, CDS and CDNSKEY; keys without it

@@ -239,6 +239,12 @@ main(void)
 		const struct sign_key *keys[] = { zsk13, ksk15 };
 		const struct sign_key *z[] = { zsk13 }, *k[] = { ksk15 };
 		check("KSK + ZSK", keys, 2, z, 1, k, 1, k, 1);
+		is_int(sign_key_roles(keys, 2, 0), SIGN_ROLE_ZONE, "roles: flags 256 beside 257: ZSK");
+		is_int(sign_key_roles(keys, 2, 1), SIGN_ROLE_KEYS, "roles: flags 257 beside 256: KSK");
+		is_int(sign_key_roles(keys, 1, 0), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
+		       "roles: a lone flags-256 key signs everything");
+		is_int(sign_key_roles(keys + 1, 1, 0), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
+		       "roles: a lone flags-257 key is a CSK");
 	}
 	{
 		const struct sign_key *keys[] = { ksk15 };
@@ -332,6 +338,16 @@ main(void)
 		keys[0] = rev;
 		p = params(keys, 1);
 		expect_fail(&p, -EINVAL, "revoked", "only revoked keys");
+		const struct sign_key *rk[] = { rev, ksk15, zsk13 };
+		is_int(sign_key_roles(rk, 3, 0), SIGN_ROLE_KEYS,
+		       "roles: a revoked SEP key beside a KSK signs only DNSKEY (RFC 5011)");
+		is_int(sign_key_roles(rk, 3, 1), SIGN_ROLE_KEYS, "roles: the KSK beside it");
+		is_int(sign_key_roles(rk, 3, 2), SIGN_ROLE_ZONE, "roles: the ZSK beside them");
+		const struct sign_key *rz[] = { rev, zsk13 };
+		is_int(sign_key_roles(rz, 2, 0), 0,
+		       "roles: a revoked SEP key with no other SEP key signs nothing");
+		is_int(sign_key_roles(rz, 2, 1), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
+		       "roles: then the ZSK signs everything");
 		sign_key_free(rev);
 
 		keys[0] = ksk15;
