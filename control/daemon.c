@@ -174,6 +174,7 @@ ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg)
 		ctl_log(CTL_LOG_WARNING, "no zones configured: every query will be answered REFUSED");
 
 	dp_runtime_init(&d->rt);
+	d->rt.sigcache_entries = cfg->sigcache_entries;
 	if (ctl_publish_init(&d->pub, &d->rt) != 0) {
 		free(v);
 		dns_zoneset_free(set);

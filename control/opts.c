@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "control/ctlproto.h"
+#include "dataplane/core/worker.h"
 #include "dns/err.h"
 #include "dns/name.h"
 
@@ -25,6 +26,7 @@ enum {
 	SET_PIN = 1 << 4,
 	SET_LOG_LEVEL = 1 << 5,
 	SET_KEYDIR = 1 << 6,
+	SET_SIGCACHE = 1 << 7,
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -58,6 +60,13 @@ parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
 		return -EINVAL;
 	*out = (unsigned)v;
 	return 0;
+}
+
+/* A power of two in [CTL_SIGCACHE_MIN, CTL_SIGCACHE_MAX]. */
+static bool
+sigcache_entries_ok(unsigned long long v)
+{
+	return v >= CTL_SIGCACHE_MIN && v <= CTL_SIGCACHE_MAX && (v & (v - 1)) == 0;
 }
 
 /* ---- listen addresses ---- */
@@ -374,6 +383,10 @@ conf_server(struct conf_ctx *c, const config_setting_t *group)
 			rc = conf_uint(c, s, CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX, &cfg->udp_max_payload);
 		} else if (strcmp(name, "tcp-idle-timeout") == 0) {
 			rc = conf_uint(c, s, 1, CTL_TCP_IDLE_MAX, &cfg->tcp_idle_ms);
+		} else if (strcmp(name, "sigcache-entries") == 0) {
+			rc = conf_uint(c, s, CTL_SIGCACHE_MIN, CTL_SIGCACHE_MAX, &cfg->sigcache_entries);
+			if (rc == 0 && !sigcache_entries_ok(cfg->sigcache_entries))
+				rc = conf_err(c, s, "'sigcache-entries' must be a power of two");
 		} else if (strcmp(name, "control") == 0) {
 			rc = conf_string(c, s, &str);
 			if (rc == 0 && str[0] == '\0')
@@ -520,6 +533,7 @@ enum {
 	OPT_CHECK,
 	OPT_LOG_LEVEL,
 	OPT_KEYDIR,
+	OPT_SIGCACHE,
 };
 
 static const struct option long_opts[] = {
@@ -529,6 +543,7 @@ static const struct option long_opts[] = {
 	{ "workers", required_argument, NULL, 'w' },
 	{ "udp-max-payload", required_argument, NULL, OPT_UDP_MAX },
 	{ "tcp-idle-timeout", required_argument, NULL, OPT_TCP_IDLE },
+	{ "sigcache-entries", required_argument, NULL, OPT_SIGCACHE },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "pin", no_argument, NULL, OPT_PIN },
 	{ "keydir", required_argument, NULL, OPT_KEYDIR },
@@ -608,6 +623,16 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, unsigned *set, char *er
 			}
 			*set |= SET_TCP_IDLE;
 			break;
+		case OPT_SIGCACHE:
+			if (parse_uint(optarg, CTL_SIGCACHE_MIN, CTL_SIGCACHE_MAX,
+				       &cli->sigcache_entries) != 0 ||
+			    !sigcache_entries_ok(cli->sigcache_entries)) {
+				seterr(err, errlen, "--sigcache-entries '%s': expected a power of two "
+				       "from %u to %u", optarg, CTL_SIGCACHE_MIN, CTL_SIGCACHE_MAX);
+				return -EINVAL;
+			}
+			*set |= SET_SIGCACHE;
+			break;
 		case OPT_CONTROL:
 			if (optarg[0] == '\0') {
 				seterr(err, errlen, "--control: empty path");
@@ -674,6 +699,8 @@ merge(struct ctl_config *cfg, struct ctl_config *cli, unsigned set)
 		cfg->udp_max_payload = cli->udp_max_payload;
 	if (set & SET_TCP_IDLE)
 		cfg->tcp_idle_ms = cli->tcp_idle_ms;
+	if (set & SET_SIGCACHE)
+		cfg->sigcache_entries = cli->sigcache_entries;
 	if (set & SET_PIN)
 		cfg->pin = cli->pin;
 	if (set & SET_LOG_LEVEL)
@@ -735,6 +762,7 @@ ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t 
 	cfg->workers = online_cpus();
 	cfg->udp_max_payload = CTL_UDP_MAX_DEFAULT;
 	cfg->tcp_idle_ms = CTL_TCP_IDLE_DEFAULT;
+	cfg->sigcache_entries = DP_SIGCACHE_DEFAULT;
 	cfg->log_level = CTL_LOG_INFO;
 	if (cli.config_file) {
 		cfg->config_file = cli.config_file;
@@ -778,7 +806,7 @@ ctl_opts_usage(FILE *out)
 "SYNOPSIS\n"
 "    sigedge [--config FILE] [--listen ADDR[:PORT]]... [--zone NAME=FILE]...\n"
 "            [--workers N] [--udp-max-payload N] [--tcp-idle-timeout MS]\n"
-"            [--control PATH] [--keydir DIR] [--pin] [--log-level LEVEL] [--check]\n"
+"            [--sigcache-entries N] [--control PATH] [--keydir DIR] [--pin] [--log-level LEVEL] [--check]\n"
 "            [--foreground]\n"
 "    sigedge --help | --version\n"
 "\n"
@@ -814,6 +842,12 @@ ctl_opts_usage(FILE *out)
 "    --tcp-idle-timeout MS\n"
 "        Close a TCP connection idle for MS milliseconds, 1..%d.\n"
 "        Default: %d.\n"
+"    --sigcache-entries N\n"
+"        Size of each worker's cache of the signatures it has made, a power of\n"
+"        two from %u to %u. A signed answer whose signatures are cached costs no\n"
+"        signing; size it to hold the RRsets a worker answers repeatedly (each\n"
+"        signed RRset takes one entry per zone-signing key). Each entry takes 520\n"
+"        octets of memory, allocated at start-up. Default: %u (34 MiB).\n"
 "    --control PATH\n"
 "        Unix socket for sigedgectl. Default: /run/sigedge/control.sock when\n"
 "        run as root, else $XDG_RUNTIME_DIR/sigedge.sock when XDG_RUNTIME_DIR is\n"
@@ -852,6 +886,7 @@ ctl_opts_usage(FILE *out)
 "        workers = 2;\n"
 "        udp-max-payload = 1232;\n"
 "        tcp-idle-timeout = 10000;\n"
+"        sigcache-entries = 65536;\n"
 "        control = \"/run/sigedge/control.sock\";\n"
 "        keydir = \"keys\";\n"
 "        pin = false;\n"
@@ -898,5 +933,6 @@ ctl_opts_usage(FILE *out)
 "SEE ALSO\n"
 "    sigedgectl(8), kdig(1)\n",
 		CTL_PORT_DEFAULT, CTL_WORKERS_MAX, online_cpus(), CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX,
-		CTL_UDP_MAX_DEFAULT, CTL_TCP_IDLE_MAX, CTL_TCP_IDLE_DEFAULT, path);
+		CTL_UDP_MAX_DEFAULT, CTL_TCP_IDLE_MAX, CTL_TCP_IDLE_DEFAULT, CTL_SIGCACHE_MIN,
+		CTL_SIGCACHE_MAX, DP_SIGCACHE_DEFAULT, path);
 }

@@ -26,6 +26,8 @@
 #define CTL_TCP_IDLE_DEFAULT 10000
 #define CTL_TCP_IDLE_MAX 3600000
 #define CTL_WORKERS_MAX 1024
+#define CTL_SIGCACHE_MIN 1024
+#define CTL_SIGCACHE_MAX (1u << 24)
 
 /* One configured zone. */
 struct ctl_zone_conf {
@@ -55,6 +57,8 @@ struct ctl_config {
 	unsigned workers;                /* default: online CPUs */
 	unsigned udp_max_payload;        /* CTL_UDP_MAX_MIN..CTL_UDP_MAX_MAX */
 	unsigned tcp_idle_ms;            /* 1..CTL_TCP_IDLE_MAX */
+	unsigned sigcache_entries;       /* per worker, a power of two in
+					    CTL_SIGCACHE_MIN..CTL_SIGCACHE_MAX */
 	char *control_path;              /* default: ctl_control_default_path() */
 	char *keydir;                    /* DNSSEC key files; NULL: every zone unsigned */
 	bool pin;

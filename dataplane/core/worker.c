@@ -43,6 +43,7 @@ dp_runtime_init(struct dp_runtime *rt)
 {
 	atomic_init(&rt->view, NULL);
 	atomic_init(&rt->stop, false);
+	rt->sigcache_entries = DP_SIGCACHE_DEFAULT;
 	ck_epoch_init(&rt->epoch);
 }
 
@@ -86,7 +87,7 @@ dp_worker_init(struct dp_worker *w, struct dp_runtime *rt, unsigned id)
 	w->sigcache = NULL;
 	w->sign_scratch = malloc(DP_SIGN_SCRATCH);
 	if (!w->sign_scratch ||
-	    sign_cache_create(DP_SIGCACHE_ENTRIES, SIGN_CACHE_SLOT_RSA2048, &w->sigcache) < 0)
+	    sign_cache_create(rt->sigcache_entries, SIGN_CACHE_SLOT_RSA2048, &w->sigcache) < 0)
 		goto fail;
 	if (!(w->epoch_rec = dp_epoch_record_get(rt)))
 		goto fail;

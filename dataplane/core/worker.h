@@ -53,6 +53,8 @@ struct dp_runtime {
 	_Atomic(const struct dp_view *) view;  /* current view; never NULL while workers run */
 	ck_epoch_t epoch;                      /* one record per worker plus one for control */
 	atomic_bool stop;                      /* set by control to end every loop */
+	size_t sigcache_entries;               /* of each worker's signature cache, a power
+						* of two; read by dp_worker_init */
 };
 
 /* Counters. Each is written by its own worker only and read by control. */
@@ -82,16 +84,18 @@ const char *dp_counter_name(enum dp_counter c);
 /*
  * Signing resources of a worker, sized at init (DESIGN.md 2: nothing is
  * allocated per query).
- * DP_SIGCACHE_ENTRIES entries of SIGN_CACHE_SLOT_RSA2048 octets: 4 MiB per
- * worker; slots of that size hold RSA signatures up to 2048 bits and every
- * ECDSA or Ed25519 one.
+ * A signature cache of rt->sigcache_entries entries (DP_SIGCACHE_DEFAULT
+ * unless the control thread sets another power of two before the workers
+ * are initialised) of SIGN_CACHE_SLOT_RSA2048 octets: 520 octets an entry
+ * with its tag, 34 MiB per worker by default. Slots of that size hold RSA
+ * signatures up to 2048 bits and every ECDSA or Ed25519 one.
  * DP_SIGN_SCRATCH: the canonical form of one RRset being signed (RFC 4034
  * 6: owner repeated per RR, names uncompressed). 64 KiB holds every RRset
  * that fits a reply unless its owner or RDATA names compress heavily; an
  * RRset whose canonical form is larger is answered with SERVFAIL when it has
  * to be signed.
  */
-#define DP_SIGCACHE_ENTRIES 8192
+#define DP_SIGCACHE_DEFAULT 65536
 #define DP_SIGN_SCRATCH (64 * 1024)
 
 /* One per core; cache-aligned; owned and written by one thread. */
@@ -106,7 +110,7 @@ struct dp_worker {
 
 /*
  * Runtime life cycle (control thread). init: no view, not stopped, an empty
- * epoch. fini: frees every epoch record; all must have been released and
+ * epoch, DP_SIGCACHE_DEFAULT cache entries. fini: frees every epoch record; all must have been released and
  * no thread may use rt any more.
  */
 void dp_runtime_init(struct dp_runtime *rt);

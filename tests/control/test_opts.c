@@ -144,6 +144,7 @@ test_defaults(void)
 	is_int(cfg.workers, sysconf(_SC_NPROCESSORS_ONLN), "  workers = online CPUs");
 	is_int(cfg.udp_max_payload, 1232, "  udp-max-payload 1232");
 	is_int(cfg.tcp_idle_ms, 10000, "  tcp-idle-timeout 10000");
+	is_int(cfg.sigcache_entries, 65536, "  sigcache-entries 65536");
 	is_int(cfg.pin, 0, "  not pinned");
 	is_int(cfg.log_level, CTL_LOG_INFO, "  log level info");
 	ok(cfg.config_file == NULL, "  no config file");
@@ -165,7 +166,7 @@ test_cmdline_full(void)
 	is_int(parse(&cfg, "--listen", "127.0.0.1:5300", "-l", "[::1]:5301", "--zone",
 		     "example.com=zones/example.com.zone", "-z", "Example.NET.=/srv/net.zone",
 		     "--workers", "3", "--udp-max-payload", "4096", "--tcp-idle-timeout", "500",
-		     "--control", "/tmp/x.sock", "--pin", "--log-level", "debug", "--foreground",
+		     "--sigcache-entries", "262144", "--control", "/tmp/x.sock", "--pin", "--log-level", "debug", "--foreground",
 		     "--check", NULL),
 	       0, "every flag");
 	is_int(cfg.action, CTL_ACTION_CHECK, "  --check");
@@ -179,6 +180,7 @@ test_cmdline_full(void)
 	is_int(cfg.workers, 3, "  workers");
 	is_int(cfg.udp_max_payload, 4096, "  udp-max-payload");
 	is_int(cfg.tcp_idle_ms, 500, "  tcp-idle-timeout");
+	is_int(cfg.sigcache_entries, 262144, "  sigcache-entries");
 	is_str(cfg.control_path, "/tmp/x.sock", "  control");
 	is_int(cfg.pin, 1, "  pin");
 	is_int(cfg.log_level, CTL_LOG_DEBUG, "  log level");
@@ -209,6 +211,9 @@ test_cmdline_bad(void)
 		{ { "--udp-max-payload", "511" }, "expected 512..4096" },
 		{ { "--udp-max-payload", "4097" }, "expected 512..4096" },
 		{ { "--tcp-idle-timeout", "0" }, "--tcp-idle-timeout '0'" },
+		{ { "--sigcache-entries", "512" }, "expected a power of two from 1024 to 16777216" },
+		{ { "--sigcache-entries", "100000" }, "expected a power of two" },
+		{ { "--sigcache-entries", "33554432" }, "--sigcache-entries '33554432'" },
 		{ { "--zone", "example.com" }, "expected NAME=FILE" },
 		{ { "--zone", "=f.zone" }, "expected NAME=FILE" },
 		{ { "--zone", "example.com=" }, "expected NAME=FILE" },
@@ -249,6 +254,7 @@ test_config_good(void)
 		"  workers = 2;\n"
 		"  udp-max-payload = 1400;\n"
 		"  tcp-idle-timeout = 2500;\n"
+		"  sigcache-entries = 4096;\n"
 		"  control = \"/tmp/ctl.sock\";\n"
 		"  keydir = \"keys\";\n"
 		"  pin = true;\n"
@@ -269,6 +275,7 @@ test_config_good(void)
 	is_int(cfg.workers, 2, "  workers");
 	is_int(cfg.udp_max_payload, 1400, "  udp-max-payload");
 	is_int(cfg.tcp_idle_ms, 2500, "  tcp-idle-timeout");
+	is_int(cfg.sigcache_entries, 4096, "  sigcache-entries");
 	is_str(cfg.control_path, "/tmp/ctl.sock", "  control");
 	is_int(cfg.pin, 1, "  pin");
 	is_int(cfg.log_level, CTL_LOG_WARNING, "  log level");
@@ -372,6 +379,10 @@ test_config_bad(void)
 		   "'workers' must be an integer");
 	config_bad("udp-small.conf", "server: { udp-max-payload = 100; };\n", 1,
 		   "'udp-max-payload' must be an integer from 512 to 4096");
+	config_bad("sigcache-odd.conf", "server: {\n sigcache-entries = 3000;\n};\n", 2,
+		   "'sigcache-entries' must be a power of two");
+	config_bad("sigcache-small.conf", "server: { sigcache-entries = 8; };\n", 1,
+		   "'sigcache-entries' must be an integer from 1024 to 16777216");
 	config_bad("tcp-float.conf", "server: { tcp-idle-timeout = 1.5; };\n", 1,
 		   "'tcp-idle-timeout' must be an integer");
 	config_bad("pin-int.conf", "server: {\n pin = 1;\n};\n", 2, "'pin' must be true or false");
@@ -426,7 +437,7 @@ test_usage(void)
 	static const char *const want[] = {
 		"SYNOPSIS", "OPTIONS", "CONFIGURATION FILE", "SIGNALS", "FILES", "EXIT STATUS",
 		"EXAMPLES", "--listen", "--zone", "--config", "--workers", "--udp-max-payload",
-		"--tcp-idle-timeout", "--control", "--keydir", "--pin", "--check", "--foreground", "--log-level",
+		"--tcp-idle-timeout", "--sigcache-entries", "--control", "--keydir", "--pin", "--check", "--foreground", "--log-level",
 		"--help", "--version", "SIGHUP", "SIGTERM", "Default: 1232", "Default: 10000",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
