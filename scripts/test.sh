@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The test command. Installs what is missing, builds the release tree
-# (build/, with the benchmarks), an ASan+UBSan debug tree (build-asan/) and a
-# clang libFuzzer tree (build-fuzz/), runs every suite in build/, the unit
-# suite in build-asan/ and the fuzz suite in build-fuzz/, then prints
+# (build/, with the benchmarks), an ASan+UBSan debug tree (build-asan/), a
+# ThreadSanitizer tree (build-tsan/) and a clang libFuzzer tree
+# (build-fuzz/), runs every suite in build/, the unit suite in build-asan/
+# and build-tsan/ and the fuzz suite in build-fuzz/, then prints
 # every failed and skipped TAP item and the closing line
 # "N passed, N failed, N skipped". Exits non-zero if anything failed.
 set -uo pipefail
@@ -59,6 +60,10 @@ ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
 	suite build-asan -Dbench=false -Dbuildtype=debug -Db_sanitize=address,undefined \
 	-- --suite unit
+# ThreadSanitizer over the unit suite: the key-table swap torture test and
+# the socket backend's workers run threads against the control thread.
+TSAN_OPTIONS=halt_on_error=1 \
+	suite build-tsan -Dbench=false -Dbuildtype=debug -Db_sanitize=thread -- --suite unit
 # The libFuzzer targets need clang; each runs for a fixed time from its seeds.
 CC=clang \
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \

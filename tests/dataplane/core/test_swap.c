@@ -3,9 +3,15 @@
  * Key-table swaps under load: a worker thread answers DO queries for a
  * signed zone while this thread publishes a new key table 10,000 times
  * (zone-signing keys added and removed), waiting for an epoch grace period
- * before freeing each old table, as the control thread does. Every answer
- * must carry a complete A RRset with at least one RRSIG, and every RRSIG
- * must verify against the key its key tag names.
+ * before freeing each old table, as the control thread does.
+ *
+ * The worker reads the zone's table before and after each query, inside
+ * its epoch section; when both reads give the same table, that table
+ * signed the answer. Every answer must carry a complete A RRset signed by
+ * exactly the zone-signing keys of that table, each RRSIG made by a key
+ * whose DNSKEY is in that table's DNSKEY RRset, and each verifying. An
+ * answer made while a swap happened must verify against one of the two
+ * tables. Every table's DNSKEY RRset must verify against its KSK.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -35,7 +41,7 @@ static struct sign_key *keys[3]; /* KSK (13), ZSK (13), ZSK (15) */
 static uint8_t apex[DNS_NAME_MAXLEN];
 static const uint8_t owner[] = "\003www\006engine\007example";
 
-static unsigned long answers, sigs, bad;
+static unsigned long answers, stable, sigs, bad, dnskey_bad;
 
 static const struct sign_key *
 key_by_tag(uint16_t tag)
@@ -46,6 +52,24 @@ key_by_tag(uint16_t tag)
 	return NULL;
 }
 
+/* Whether t's DNSKEY RRset holds k's DNSKEY RDATA and t signs the zone with k. */
+static bool
+signs_with(const struct sign_keytable *t, const struct sign_key *k)
+{
+	size_t klen;
+	const uint8_t *kd = sign_key_dnskey(k, &klen);
+	bool zsk = false, published = false;
+
+	for (unsigned i = 0; i < t->nzsk; i++)
+		zsk |= t->zsk[i] == k;
+	for (size_t pos = 0; pos + 2 <= t->dnskey.rdlen;) {
+		uint16_t l = dns_get16(t->dnskey.rdata + pos);
+		published |= l == klen && memcmp(t->dnskey.rdata + pos + 2, kd, l) == 0;
+		pos += 2u + l;
+	}
+	return zsk && published;
+}
+
 /*
  * Check one reply to "www.engine.example A" with DO: header, the question
  * (qlen octets after the header, as sent), then answer RRs whose owners are
@@ -53,7 +77,8 @@ key_by_tag(uint16_t tag)
  * dns_rrset layout and every RRSIG is verified over them.
  */
 static void
-check(const uint8_t *r, size_t len, size_t qlen)
+check(const uint8_t *r, size_t len, size_t qlen, const struct sign_keytable *t0,
+      const struct sign_keytable *t1)
 {
 	static uint8_t scratch[4096];
 	uint8_t rdata[512];
@@ -93,14 +118,17 @@ check(const uint8_t *r, size_t len, size_t qlen)
 	}
 	struct sign_rrset_ref ref = { owner, sizeof(owner), DNS_T_A, (uint16_t)na, ttl,
 				      (uint32_t)rdlen, rdata };
-	if (na != 1 || ns == 0) {
+	/* Signed by exactly the table's zone-signing keys when no swap intervened. */
+	if (na != 1 || ns == 0 || (t0 == t1 && ns != t0->nzsk)) {
 		bad++;
 		return;
 	}
+	stable += t0 == t1;
 	for (unsigned i = 0; i < ns; i++) {
 		const struct sign_key *k = siglen[i] >= 18 ? key_by_tag(dns_get16(sig[i] + 16)) : NULL;
 		sigs++;
-		if (!k || sign_rrsig_verify(k, &ref, sig[i], siglen[i], scratch, sizeof(scratch)) != 0)
+		if (!k || !(signs_with(t0, k) || signs_with(t1, k)) ||
+		    sign_rrsig_verify(k, &ref, sig[i], siglen[i], scratch, sizeof(scratch)) != 0)
 			bad++;
 	}
 }
@@ -126,12 +154,17 @@ worker(void *arg)
 	dns_put16(q + qlen + 7, DNS_EDNS_DO);
 	while (!atomic_load_explicit(&rt.stop, memory_order_relaxed)) {
 		const struct dp_view *v = dp_view_enter(&w);
+		/* No table read in the section can be freed before it ends. */
+		const struct sign_keytable *t0 =
+			atomic_load_explicit(&slot.keys, memory_order_acquire);
 		int verdict = dp_query_answer(v, &w, q, qlen + 11, r, sizeof(r), &rlen, 0);
-		dp_view_leave(&w);
+		const struct sign_keytable *t1 =
+			atomic_load_explicit(&slot.keys, memory_order_acquire);
 		if (verdict != DP_SEND)
 			bad++;
 		else
-			check(r, rlen, qlen - DNS_HDR_LEN);
+			check(r, rlen, qlen - DNS_HDR_LEN, t0, t1);
+		dp_view_leave(&w);
 	}
 	return NULL;
 }
@@ -157,6 +190,13 @@ table(const struct dns_zone *z, uint64_t gen)
 		printf("Bail out! sign_keytable_build: %s\n", err);
 		exit(1);
 	}
+	/* The DNSKEY RRset the answers are checked against is itself signed by the KSK. */
+	static uint8_t scratch[4096];
+	struct sign_rrset_ref ref = sign_rrset_ref_of(apex, t->apex_len, &t->dnskey);
+	if (t->dnskey_sig.count != 1 ||
+	    sign_rrsig_verify(keys[0], &ref, t->dnskey_sig.rdata + 2,
+			      dns_get16(t->dnskey_sig.rdata), scratch, sizeof(scratch)) != 0)
+		dnskey_bad++;
 	return t;
 }
 
@@ -206,9 +246,11 @@ main(void)
 	atomic_store(&rt.stop, true);
 	pthread_join(th, NULL);
 
-	ok(answers > 0, "the worker answered during %d swaps (%lu answers, %lu RRSIGs)", SWAPS,
-	   answers, sigs);
-	is_int(bad, 0, "every answer complete and every RRSIG verified");
+	ok(answers > 0 && stable > 0,
+	   "the worker answered during %d swaps (%lu answers, %lu under one table, %lu RRSIGs)",
+	   SWAPS, answers, stable, sigs);
+	is_int(bad, 0, "every answer complete, signed by its table's keys, every RRSIG verified");
+	is_int(dnskey_bad, 0, "every table's DNSKEY RRset verified against the KSK");
 	ok(dp_counter_get(&w, DP_CNT_SIG_MISS) > 0, "signatures made after swaps");
 
 	sign_keytable_free((struct sign_keytable *)atomic_load(&slot.keys));
