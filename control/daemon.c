@@ -89,7 +89,7 @@ int
 ctl_daemon_check(const struct ctl_config *cfg)
 {
 	struct ctl_zones zs;
-	if (ctl_zones_init(&zs, cfg->zones, cfg->nzones) != 0) {
+	if (ctl_zones_init(&zs, cfg->zones, cfg->nzones, cfg->workers) != 0) {
 		fprintf(stderr, "sigedge: out of memory\n");
 		return -1;
 	}
@@ -154,7 +154,7 @@ ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
 	d->sigfd = -1;
-	if (ctl_zones_init(&d->zones, cfg->zones, cfg->nzones) != 0) {
+	if (ctl_zones_init(&d->zones, cfg->zones, cfg->nzones, cfg->workers) != 0) {
 		fprintf(stderr, "sigedge: out of memory\n");
 		return -1;
 	}

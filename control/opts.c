@@ -27,6 +27,7 @@ enum {
 	SET_LOG_LEVEL = 1 << 5,
 	SET_KEYDIR = 1 << 6,
 	SET_SIGCACHE = 1 << 7,
+	SET_SIGN_RATE = 1 << 8,
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -241,7 +242,7 @@ zone_add(struct ctl_config *cfg, const char *name, const char *file)
 		free(f);
 		return -ENOMEM;
 	}
-	v[cfg->nzones++] = (struct ctl_zone_conf){ .name = n, .file = f };
+	v[cfg->nzones++] = (struct ctl_zone_conf){ .name = n, .file = f, .sign_rate = -1 };
 	return 0;
 }
 
@@ -383,6 +384,8 @@ conf_server(struct conf_ctx *c, const config_setting_t *group)
 			rc = conf_uint(c, s, CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX, &cfg->udp_max_payload);
 		} else if (strcmp(name, "tcp-idle-timeout") == 0) {
 			rc = conf_uint(c, s, 1, CTL_TCP_IDLE_MAX, &cfg->tcp_idle_ms);
+		} else if (strcmp(name, "sign-rate") == 0) {
+			rc = conf_uint(c, s, 0, CTL_SIGN_RATE_MAX, &cfg->sign_rate);
 		} else if (strcmp(name, "sigcache-entries") == 0) {
 			rc = conf_uint(c, s, CTL_SIGCACHE_MIN, CTL_SIGCACHE_MAX, &cfg->sigcache_entries);
 			if (rc == 0 && !sigcache_entries_ok(cfg->sigcache_entries))
@@ -423,6 +426,8 @@ conf_zone(struct conf_ctx *c, const config_setting_t *group)
 	if (config_setting_type(group) != CONFIG_TYPE_GROUP)
 		return conf_err(c, group, "zone entries must be groups: { name = \"...\"; file = \"...\"; }");
 	const char *name = NULL, *file = NULL, *denial = NULL;
+	unsigned rate = 0;
+	bool rate_set = false;
 	for (int i = 0; i < config_setting_length(group); i++) {
 		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 		const char *key = config_setting_name(s);
@@ -435,6 +440,9 @@ conf_zone(struct conf_ctx *c, const config_setting_t *group)
 			rc = conf_string(c, s, &denial);
 			if (rc == 0 && strcmp(denial, "nsec") != 0 && strcmp(denial, "compact") != 0)
 				rc = conf_err(c, s, "'denial' must be \"compact\" or \"nsec\"");
+		} else if (strcmp(key, "sign-rate") == 0) {
+			rc = conf_uint(c, s, 0, CTL_SIGN_RATE_MAX, &rate);
+			rate_set = true;
 		} else
 			rc = conf_err(c, s, "unknown setting 'zones.%s'", key);
 		if (rc)
@@ -455,8 +463,12 @@ conf_zone(struct conf_ctx *c, const config_setting_t *group)
 	int rc = conf_path(c, file, &path);
 	if (rc == 0)
 		rc = zone_add(c->cfg, name, path);
-	if (rc == 0)
-		c->cfg->zones[c->cfg->nzones - 1].nsec = denial && strcmp(denial, "nsec") == 0;
+	if (rc == 0) {
+		struct ctl_zone_conf *z = &c->cfg->zones[c->cfg->nzones - 1];
+		z->nsec = denial && strcmp(denial, "nsec") == 0;
+		if (rate_set)
+			z->sign_rate = rate;
+	}
 	free(path);
 	return rc;
 }
@@ -534,6 +546,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_KEYDIR,
 	OPT_SIGCACHE,
+	OPT_SIGN_RATE,
 };
 
 static const struct option long_opts[] = {
@@ -544,6 +557,7 @@ static const struct option long_opts[] = {
 	{ "udp-max-payload", required_argument, NULL, OPT_UDP_MAX },
 	{ "tcp-idle-timeout", required_argument, NULL, OPT_TCP_IDLE },
 	{ "sigcache-entries", required_argument, NULL, OPT_SIGCACHE },
+	{ "sign-rate", required_argument, NULL, OPT_SIGN_RATE },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "pin", no_argument, NULL, OPT_PIN },
 	{ "keydir", required_argument, NULL, OPT_KEYDIR },
@@ -633,6 +647,14 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, unsigned *set, char *er
 			}
 			*set |= SET_SIGCACHE;
 			break;
+		case OPT_SIGN_RATE:
+			if (parse_uint(optarg, 0, CTL_SIGN_RATE_MAX, &cli->sign_rate) != 0) {
+				seterr(err, errlen, "--sign-rate '%s': expected 0..%u signatures per "
+				       "second", optarg, CTL_SIGN_RATE_MAX);
+				return -EINVAL;
+			}
+			*set |= SET_SIGN_RATE;
+			break;
 		case OPT_CONTROL:
 			if (optarg[0] == '\0') {
 				seterr(err, errlen, "--control: empty path");
@@ -701,6 +723,8 @@ merge(struct ctl_config *cfg, struct ctl_config *cli, unsigned set)
 		cfg->tcp_idle_ms = cli->tcp_idle_ms;
 	if (set & SET_SIGCACHE)
 		cfg->sigcache_entries = cli->sigcache_entries;
+	if (set & SET_SIGN_RATE)
+		cfg->sign_rate = cli->sign_rate;
 	if (set & SET_PIN)
 		cfg->pin = cli->pin;
 	if (set & SET_LOG_LEVEL)
@@ -771,6 +795,10 @@ ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t 
 	}
 	if (rc == 0)
 		rc = merge(cfg, &cli, set);
+	/* A zone without its own sign-rate takes the server's. */
+	for (size_t i = 0; rc == 0 && i < cfg->nzones; i++)
+		if (cfg->zones[i].sign_rate < 0)
+			cfg->zones[i].sign_rate = cfg->sign_rate;
 	if (rc == 0 && !cfg->control_path) {
 		char path[256];
 		rc = ctl_control_default_path(path, sizeof(path));
@@ -806,7 +834,8 @@ ctl_opts_usage(FILE *out)
 "SYNOPSIS\n"
 "    sigedge [--config FILE] [--listen ADDR[:PORT]]... [--zone NAME=FILE]...\n"
 "            [--workers N] [--udp-max-payload N] [--tcp-idle-timeout MS]\n"
-"            [--sigcache-entries N] [--control PATH] [--keydir DIR] [--pin] [--log-level LEVEL] [--check]\n"
+"            [--sigcache-entries N] [--sign-rate N]\n"
+"            [--control PATH] [--keydir DIR] [--pin] [--log-level LEVEL] [--check]\n"
 "            [--foreground]\n"
 "    sigedge --help | --version\n"
 "\n"
@@ -848,6 +877,16 @@ ctl_opts_usage(FILE *out)
 "        signing; size it to hold the RRsets a worker answers repeatedly (each\n"
 "        signed RRset takes one entry per zone-signing key). Each entry takes 520\n"
 "        octets of memory, allocated at start-up. Default: %u (34 MiB).\n"
+"    --sign-rate N\n"
+"        Signing budget: the signatures each worker may make per second for\n"
+"        one zone's answers to UDP queries, 0..%u, 0 for no limit; a zone's\n"
+"        sign-rate setting overrides it. Answers whose signatures are cached\n"
+"        cost nothing. A random-subdomain flood needs a fresh signature for\n"
+"        every answer; once a zone's budget (one second's worth, refilled\n"
+"        continuously) is spent, such answers are sent empty with TC set, so a\n"
+"        genuine resolver retries over TCP, where answers are always signed,\n"
+"        while cached answers and other zones keep being served. The stats\n"
+"        counter sign-limited counts them. Default: 0.\n"
 "    --control PATH\n"
 "        Unix socket for sigedgectl. Default: /run/sigedge/control.sock when\n"
 "        run as root, else $XDG_RUNTIME_DIR/sigedge.sock when XDG_RUNTIME_DIR is\n"
@@ -887,6 +926,7 @@ ctl_opts_usage(FILE *out)
 "        udp-max-payload = 1232;\n"
 "        tcp-idle-timeout = 10000;\n"
 "        sigcache-entries = 65536;\n"
+"        sign-rate = 0;\n"
 "        control = \"/run/sigedge/control.sock\";\n"
 "        keydir = \"keys\";\n"
 "        pin = false;\n"
@@ -894,13 +934,14 @@ ctl_opts_usage(FILE *out)
 "    };\n"
 "    zones = (\n"
 "        { name = \"example.com\"; file = \"zones/example.com.zone\";\n"
-"          denial = \"compact\"; }\n"
+"          denial = \"compact\"; sign-rate = 20000; }\n"
 "    );\n"
 "    Every setting is optional. A relative zone file or keydir path is\n"
 "    relative to the directory of the configuration file. denial chooses how a\n"
 "    signed zone proves that a name or type does not exist: \"compact\" (RFC\n"
 "    9824 compact answers, the default) or \"nsec\" (RFC 4470 minimally\n"
-"    covering NSEC records). An unknown setting is an error that\n"
+"    covering NSEC records). sign-rate overrides the server's --sign-rate for\n"
+"    the zone. An unknown setting is an error that\n"
 "    names the setting and its line.\n"
 "\n"
 "SIGNALS\n"
@@ -934,5 +975,5 @@ ctl_opts_usage(FILE *out)
 "    sigedgectl(8), kdig(1)\n",
 		CTL_PORT_DEFAULT, CTL_WORKERS_MAX, online_cpus(), CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX,
 		CTL_UDP_MAX_DEFAULT, CTL_TCP_IDLE_MAX, CTL_TCP_IDLE_DEFAULT, CTL_SIGCACHE_MIN,
-		CTL_SIGCACHE_MAX, DP_SIGCACHE_DEFAULT, path);
+		CTL_SIGCACHE_MAX, DP_SIGCACHE_DEFAULT, CTL_SIGN_RATE_MAX, path);
 }

@@ -28,6 +28,7 @@
 #define CTL_WORKERS_MAX 1024
 #define CTL_SIGCACHE_MIN 1024
 #define CTL_SIGCACHE_MAX (1u << 24)
+#define CTL_SIGN_RATE_MAX 1000000
 
 /* One configured zone. */
 struct ctl_zone_conf {
@@ -36,6 +37,8 @@ struct ctl_zone_conf {
 	                 prefixed with the config file's directory */
 	bool nsec;    /* denial of existence by minimally covering NSEC (RFC 4470)
 	                 instead of compact answers (RFC 9824) */
+	int64_t sign_rate; /* signing budget (dp_zone_slot.sign_rate), 0: no limit;
+	                      ctl_opts_parse replaces -1 (not set) by the server's */
 };
 
 /* What the command line asks for. */
@@ -59,6 +62,7 @@ struct ctl_config {
 	unsigned tcp_idle_ms;            /* 1..CTL_TCP_IDLE_MAX */
 	unsigned sigcache_entries;       /* per worker, a power of two in
 					    CTL_SIGCACHE_MIN..CTL_SIGCACHE_MAX */
+	unsigned sign_rate;              /* zones' default signing budget, 0..CTL_SIGN_RATE_MAX */
 	char *control_path;              /* default: ctl_control_default_path() */
 	char *keydir;                    /* DNSSEC key files; NULL: every zone unsigned */
 	bool pin;

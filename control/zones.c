@@ -9,7 +9,8 @@
 #include "sign/keytable.h"
 
 int
-ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n)
+ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n,
+	       unsigned nworkers)
 {
 	memset(zs, 0, sizeof(*zs));
 	if (n == 0)
@@ -22,7 +23,8 @@ ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n)
 		z->name = strdup(conf[i].name);
 		z->file = strdup(conf[i].file);
 		z->nsec = conf[i].nsec;
-		if (!z->name || !z->file) {
+		if (!z->name || !z->file ||
+		    dp_zone_slot_init(&z->slot, (uint32_t)conf[i].sign_rate, nworkers) < 0) {
 			ctl_zones_free(zs);
 			return -ENOMEM;
 		}
@@ -46,6 +48,7 @@ ctl_zones_free(struct ctl_zones *zs)
 		/* Relaxed: the workers are gone, nothing else reads the slot. */
 		sign_keytable_free((struct sign_keytable *)atomic_load_explicit(
 			&z->slot.keys, memory_order_relaxed));
+		dp_zone_slot_fini(&z->slot);
 		ctl_keyset_free(&z->keys);
 		free(z->name);
 		free(z->file);

@@ -44,11 +44,13 @@ struct ctl_zones {
 };
 
 /*
- * Copy the configured names and files; nothing is loaded yet.
+ * Copy the configured names, files and settings, and set up each zone's
+ * slot with its signing budget for nworkers workers; nothing is loaded yet.
  * Returns 0, -EINVAL for an invalid name (the configuration parser has
  * already rejected those) or -ENOMEM.
  */
-int ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n);
+int ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n,
+		   unsigned nworkers);
 
 /* Drop every reference and free, key tables too: only once no worker runs. */
 void ctl_zones_free(struct ctl_zones *zs);

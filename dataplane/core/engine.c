@@ -29,7 +29,11 @@ struct signing {
 	 */
 	uint64_t zone_id;
 	uint32_t inception, expiration;
+	struct dp_sign_budget *budget; /* for a UDP query to a zone with a budget, else NULL */
+	uint32_t rate;          /* the zone's sign_rate when budget is set */
+	bool udp;               /* the query came over UDP */
 	bool failed;            /* a signature could not be made: SERVFAIL */
+	bool limited;           /* a signature was over the budget: TC */
 	bool used;              /* an RRSIG was written */
 };
 
@@ -113,12 +117,38 @@ put_rrset(struct reply *r, const uint8_t *owner, const struct dns_rrset *rs)
 }
 
 /*
+ * Take one signature from the worker's budget for the zone, after adding
+ * what the time since the last refill earned. The monotonic clock: a step
+ * of the real-time clock must neither stall nor flood the bucket.
+ */
+static bool
+budget_take(struct signing *sg)
+{
+	struct dp_sign_budget *b = sg->budget;
+	const uint64_t cap = 1000ull * sg->rate;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (now > b->last_ms) {
+		uint64_t earned = (now - b->last_ms) * sg->rate;
+		b->credit = earned >= cap - b->credit ? cap : b->credit + earned;
+		b->last_ms = now;
+	}
+	if (b->credit < 1000)
+		return false;
+	b->credit -= 1000;
+	return true;
+}
+
+/*
  * RRSIGs over rr by each active zone-signing key, written with the reply
  * owner `owner` (NULL: the query name) and TTL ttl. rr->owner is the
  * lowercased name signed (the wildcard itself for an expansion). The cache
  * is tried first; a miss signs with this worker's context and fills the
  * cache. Returns 0, -1 when the reply is full; a signing failure, or a
- * table without contexts for this worker, sets sg->failed.
+ * table without contexts for this worker, sets sg->failed; a signature
+ * over the zone's signing budget sets sg->limited.
  */
 static int
 put_sigs(struct reply *r, const uint8_t *owner, const struct sign_rrset_ref *rr, uint32_t ttl)
@@ -136,6 +166,8 @@ put_sigs(struct reply *r, const uint8_t *owner, const struct sign_rrset_ref *rr,
 	};
 	uint8_t made[RRSIG_MAX];
 
+	if (sg->failed || sg->limited)
+		return 0; /* the reply is dropped for SERVFAIL or TC anyway */
 	if (sg->w->id >= kt->nworkers) {
 		sg->failed = true;
 		return 0;
@@ -149,6 +181,10 @@ put_sigs(struct reply *r, const uint8_t *owner, const struct sign_rrset_ref *rr,
 		if (sign_cache_lookup(sg->w->sigcache, &key, &sig, &len)) {
 			dp_count(sg->w, DP_CNT_SIG_HIT, 1);
 		} else {
+			if (sg->budget && !budget_take(sg)) {
+				sg->limited = true;
+				return 0;
+			}
 			int n = sign_rrsig(kt->signers[sg->w->id * kt->nzsk + k], rr, sg->inception,
 					   sg->expiration, sg->w->sign_scratch, DP_SIGN_SCRATCH, made,
 					   sizeof(made));
@@ -744,8 +780,13 @@ answer(struct reply *r, const struct dp_view *view, struct signing *sg, bool dns
 		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 		sign_validity_window(&r->kt->validity, (uint32_t)ts.tv_sec, &sg->inception,
 				     &sg->expiration);
+		struct dp_zone_slot *slot = view->slots[idx];
 		sg->kt = r->kt;
-		sg->zone_id = (uint64_t)(uintptr_t)view->slots[idx];
+		sg->zone_id = (uint64_t)(uintptr_t)slot;
+		if (sg->udp && slot->sign_rate && sg->w->id < slot->nbudget) {
+			sg->budget = &slot->budget[sg->w->id];
+			sg->rate = slot->sign_rate;
+		}
 		r->sg = sg;
 	}
 	resolve(r);
@@ -754,6 +795,13 @@ answer(struct reply *r, const struct dp_view *view, struct signing *sg, bool dns
 		r->rcode = DNS_R_SERVFAIL;
 		dns_builder_set_rcode(&r->b, DNS_R_SERVFAIL);
 		r->nodata = r->referral = r->sg->used = false;
+	} else if (r->sg && r->sg->limited) {
+		/* The resolver retries over TCP, where answers are not budgeted. */
+		truncate_reply(r);
+		r->rcode = DNS_R_NOERROR;
+		dns_builder_set_rcode(&r->b, DNS_R_NOERROR);
+		r->sg->used = false;
+		dp_count(r->sg->w, DP_CNT_SIGN_LIMITED, 1);
 	}
 }
 
@@ -778,7 +826,7 @@ dp_query_answer(const struct dp_view *view, struct dp_worker *w, const uint8_t *
 {
 	struct dns_query qry;
 	struct reply r;
-	struct signing sg = { .w = w };
+	struct signing sg = { .w = w, .udp = !(flags & DP_Q_TCP) };
 	int n;
 
 	dp_count(w, flags & DP_Q_TCP ? DP_CNT_TCP : DP_CNT_UDP, 1);

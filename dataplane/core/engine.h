@@ -56,9 +56,13 @@ enum dp_verdict {
  * it). RRSIGs count toward the size limit (TC when the signed sections do
  * not fit); a signature that cannot be made gives SERVFAIL. The validity
  * window follows the coarse real-time clock (read once per signed query).
+ * Signing budget: over UDP, a signature not in the cache is taken from the
+ * worker's budget for the zone (dp_zone_slot.sign_rate); when it is spent
+ * the reply is an empty NOERROR with TC set, so a resolver retries over
+ * TCP, which is never budgeted, and cached answers keep flowing.
  * Counts into w: udp/tcp, dropped, edns, do, truncated, the reply's rcode,
- * nodata, referral, signed, sigcache-hit/miss (rx, tx and tcp-conn are the
- * caller's).
+ * nodata, referral, signed, sigcache-hit/miss, sign-limited (rx, tx and
+ * tcp-conn are the caller's).
  * Returns an enum dp_verdict; *outlen is set when it is DP_SEND.
  * Threading: called by one worker with its own w, inside its epoch section.
  */

@@ -30,6 +30,7 @@ static const char *const counter_names[DP_CNT__MAX] = {
 	[DP_CNT_SIGNED] = "signed",
 	[DP_CNT_SIG_HIT] = "sigcache-hit",
 	[DP_CNT_SIG_MISS] = "sigcache-miss",
+	[DP_CNT_SIGN_LIMITED] = "sign-limited",
 };
 
 const char *
@@ -75,6 +76,31 @@ void
 dp_epoch_record_put(ck_epoch_record_t *rec)
 {
 	ck_epoch_unregister(rec);
+}
+
+int
+dp_zone_slot_init(struct dp_zone_slot *s, uint32_t sign_rate, unsigned nworkers)
+{
+	atomic_init(&s->keys, NULL);
+	s->sign_rate = sign_rate;
+	s->nbudget = sign_rate ? nworkers : 0;
+	s->budget = NULL;
+	if (!sign_rate)
+		return 0;
+	s->budget = aligned_alloc(64, nworkers * sizeof(*s->budget));
+	if (!s->budget)
+		return -ENOMEM;
+	for (unsigned i = 0; i < nworkers; i++)
+		s->budget[i] = (struct dp_sign_budget){ .credit = 1000ull * sign_rate };
+	return 0;
+}
+
+void
+dp_zone_slot_fini(struct dp_zone_slot *s)
+{
+	free(s->budget);
+	s->budget = NULL;
+	s->nbudget = 0;
 }
 
 int

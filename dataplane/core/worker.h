@@ -38,15 +38,36 @@ struct sign_cache;
 struct sign_keytable;
 
 /*
+ * Signing budget of one worker for one zone (DESIGN.md 4): a token bucket
+ * holding at most one second's worth of signatures. A random-subdomain
+ * flood makes every answer need a fresh signature; the budget bounds the
+ * CPU one zone's floods take, so cached answers (which cost no signature)
+ * and other zones keep being served. Written by its worker only.
+ */
+struct dp_sign_budget {
+	uint64_t last_ms;   /* coarse real-time clock of the last refill */
+	uint64_t credit;    /* thousandths of a signature, at most 1000 * rate */
+} __attribute__((aligned(64)));
+
+/*
  * A zone's signing state as the workers see it, one per zone of the view's
  * zone set (dp_view.slots). keys is NULL for an unsigned zone. The control
  * thread publishes a new table with one release store and frees the old one
  * after an epoch grace period; workers load it with acquire inside their
  * epoch section. The slot's address identifies the zone in the signature
  * cache, so a slot lives as long as its zone is served.
+ *
+ * sign_rate limits the signatures each worker makes per second for this
+ * zone's answers to UDP queries (0: no limit); budget[i] is worker i's
+ * bucket. Both are set by dp_zone_slot_init before the slot is first
+ * published and never change while it is. See dp_query_answer for what an
+ * answer over the budget gets.
  */
 struct dp_zone_slot {
 	_Atomic(const struct sign_keytable *) keys;
+	uint32_t sign_rate;
+	unsigned nbudget;                /* entries in budget: the number of workers */
+	struct dp_sign_budget *budget;   /* NULL when sign_rate is 0 */
 };
 
 struct dp_runtime {
@@ -75,6 +96,7 @@ enum dp_counter {
 	DP_CNT_SIGNED,       /* replies carrying RRSIGs */
 	DP_CNT_SIG_HIT,      /* RRSIGs taken from the signature cache */
 	DP_CNT_SIG_MISS,     /* RRSIGs made (not in the cache) */
+	DP_CNT_SIGN_LIMITED, /* UDP answers truncated for want of signing budget */
 	DP_CNT__MAX
 };
 
@@ -127,6 +149,14 @@ void dp_runtime_fini(struct dp_runtime *rt);
  */
 ck_epoch_record_t *dp_epoch_record_get(struct dp_runtime *rt);
 void dp_epoch_record_put(ck_epoch_record_t *rec);
+
+/*
+ * Set up a slot with no key table and the signing budget sign_rate for each
+ * of nworkers workers, their buckets full (control thread). Returns 0 or
+ * -ENOMEM. fini frees the buckets, not the key table.
+ */
+int dp_zone_slot_init(struct dp_zone_slot *s, uint32_t sign_rate, unsigned nworkers);
+void dp_zone_slot_fini(struct dp_zone_slot *s);
 
 /*
  * Attach w to rt with its own epoch record, signature cache and signing

@@ -211,6 +211,8 @@ test_cmdline_bad(void)
 		{ { "--udp-max-payload", "511" }, "expected 512..4096" },
 		{ { "--udp-max-payload", "4097" }, "expected 512..4096" },
 		{ { "--tcp-idle-timeout", "0" }, "--tcp-idle-timeout '0'" },
+		{ { "--sign-rate", "1000001" }, "--sign-rate '1000001': expected 0..1000000" },
+		{ { "--sign-rate", "-5" }, "--sign-rate '-5'" },
 		{ { "--sigcache-entries", "512" }, "expected a power of two from 1024 to 16777216" },
 		{ { "--sigcache-entries", "100000" }, "expected a power of two" },
 		{ { "--sigcache-entries", "33554432" }, "--sigcache-entries '33554432'" },
@@ -255,13 +257,15 @@ test_config_good(void)
 		"  udp-max-payload = 1400;\n"
 		"  tcp-idle-timeout = 2500;\n"
 		"  sigcache-entries = 4096;\n"
+		"  sign-rate = 500;\n"
 		"  control = \"/tmp/ctl.sock\";\n"
 		"  keydir = \"keys\";\n"
 		"  pin = true;\n"
 		"  log-level = \"warning\";\n"
 		"};\n"
 		"zones = (\n"
-		"  { name = \"example.com\"; file = \"zones/example.com.zone\"; denial = \"nsec\"; },\n"
+		"  { name = \"example.com\"; file = \"zones/example.com.zone\"; denial = \"nsec\";\n"
+		"    sign-rate = 0; },\n"
 		"  { name = \"example.net\"; file = \"/abs/example.net.zone\"; denial = \"compact\"; }\n"
 		");\n");
 	char want[600];
@@ -286,6 +290,14 @@ test_config_good(void)
 	snprintf(want, sizeof(want), "%s/keys", tmpdir);
 	is_str(cfg.keydir, want, "  relative keydir is relative to the config's directory");
 	ok(cfg.zones[0].nsec && !cfg.zones[1].nsec, "  denial nsec, then compact");
+	is_int(cfg.sign_rate, 500, "  server sign-rate");
+	ok(cfg.zones[0].sign_rate == 0 && cfg.zones[1].sign_rate == 500,
+	   "  a zone's sign-rate wins; a zone without one takes the server's");
+	ctl_config_free(&cfg);
+	is_int(parse(&cfg, "--config", path, "--sign-rate", "70", "--zone", "example.org=o.zone",
+		     NULL), 0, "--sign-rate over the file");
+	ok(cfg.nzones == 3 && cfg.zones[0].sign_rate == 0 && cfg.zones[1].sign_rate == 70 &&
+	   cfg.zones[2].sign_rate == 70, "  zones without their own sign-rate take --sign-rate");
 	ctl_config_free(&cfg);
 
 	path = write_file("keydir.conf", "server: { keydir = \"/etc/keys\"; };\n");
@@ -383,6 +395,9 @@ test_config_bad(void)
 		   "'sigcache-entries' must be a power of two");
 	config_bad("sigcache-small.conf", "server: { sigcache-entries = 8; };\n", 1,
 		   "'sigcache-entries' must be an integer from 1024 to 16777216");
+	config_bad("sign-rate-zone.conf",
+		   "zones = (\n { name = \"a.example\"; file = \"a\";\n   sign-rate = -1; }\n);\n", 3,
+		   "'sign-rate' must be an integer from 0 to 1000000");
 	config_bad("tcp-float.conf", "server: { tcp-idle-timeout = 1.5; };\n", 1,
 		   "'tcp-idle-timeout' must be an integer");
 	config_bad("pin-int.conf", "server: {\n pin = 1;\n};\n", 2, "'pin' must be true or false");
@@ -437,7 +452,7 @@ test_usage(void)
 	static const char *const want[] = {
 		"SYNOPSIS", "OPTIONS", "CONFIGURATION FILE", "SIGNALS", "FILES", "EXIT STATUS",
 		"EXAMPLES", "--listen", "--zone", "--config", "--workers", "--udp-max-payload",
-		"--tcp-idle-timeout", "--sigcache-entries", "--control", "--keydir", "--pin", "--check", "--foreground", "--log-level",
+		"--tcp-idle-timeout", "--sigcache-entries", "--sign-rate", "--control", "--keydir", "--pin", "--check", "--foreground", "--log-level",
 		"--help", "--version", "SIGHUP", "SIGTERM", "Default: 1232", "Default: 10000",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)

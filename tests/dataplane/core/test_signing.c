@@ -510,6 +510,54 @@ test_nsec_mode(void)
 	verify_all("RFC 4470 NODATA");
 }
 
+/*
+ * A budget of 20 signatures a second: a burst of unique names over UDP
+ * spends it and is then answered TC; cached answers and TCP stay signed;
+ * the bucket refills with time.
+ */
+static void
+test_budget(const struct sign_keytable *t)
+{
+	char name[64];
+	unsigned signed_n = 0, tc = 0, bad = 0;
+
+	if (dp_zone_slot_init(&slot, 20, 1) < 0) {
+		printf("Bail out! dp_zone_slot_init failed\n");
+		exit(1);
+	}
+	atomic_store(&slot.keys, t);
+	ask_size("www.engine.example", DNS_T_A, true, 1232); /* cached before the flood */
+	uint64_t limited = dp_counter_get(&w, DP_CNT_SIGN_LIMITED);
+	for (unsigned i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "flood%u.engine.example", i);
+		ask_size(name, DNS_T_A, true, 1232);
+		if (ldns_pkt_tc(pkt))
+			tc += ldns_pkt_ancount(pkt) == 0 && ldns_pkt_nscount(pkt) == 0 &&
+			      ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NOERROR;
+		else if (count_type(ldns_pkt_authority(pkt), LDNS_RR_TYPE_RRSIG) > 0)
+			signed_n += verify_all("budgeted NXDOMAIN") > 0;
+		else
+			bad++;
+	}
+	ok(signed_n >= 9 && signed_n <= 21 && tc + signed_n == 40 && bad == 0,
+	   "budget of 20/s: %u unique names signed, then %u empty TC replies", signed_n, tc);
+	is_int(dp_counter_get(&w, DP_CNT_SIGN_LIMITED) - limited, tc, "  counted as sign-limited");
+	ask_size("www.engine.example", DNS_T_A, true, 1232);
+	ok(!ldns_pkt_tc(pkt) && sigs_over(ldns_pkt_answer(pkt), LDNS_RR_TYPE_A) == 1,
+	   "  over budget: a cached answer is still signed");
+	ask("tcp.flood.engine.example", DNS_T_A, true);
+	ok(!ldns_pkt_tc(pkt) && verify_all("budget over TCP") > 0,
+	   "  over budget: a new name over TCP is signed");
+	ask_size("flood-late.engine.example", DNS_T_A, true, 1232);
+	ok(ldns_pkt_tc(pkt), "  over budget: a new name over UDP is TC");
+	nanosleep(&(struct timespec){ .tv_nsec = 300 * 1000 * 1000 }, NULL);
+	ask_size("flood-later.engine.example", DNS_T_A, true, 1232);
+	ok(!ldns_pkt_tc(pkt) && verify_all("budget refilled") > 0,
+	   "  300 ms later the bucket has refilled: signed again");
+	dp_zone_slot_fini(&slot);
+	slot.sign_rate = 0;
+}
+
 int
 main(void)
 {
@@ -556,6 +604,7 @@ main(void)
 	atomic_store(&slot.keys, two);
 	test_dnskey(3);
 	test_two_zsks(two);
+	test_budget(compact);
 
 	ldns_pkt_free(pkt);
 	ldns_rr_list_deep_free(dnskeys);
