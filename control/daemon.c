@@ -81,6 +81,9 @@ keys_start(const struct ctl_config *cfg, struct ctl_zones *zs)
 			ctl_log(CTL_LOG_INFO, "zone %s: signed with %zu key%s, generation %llu",
 				z->name, z->keys.n, z->keys.n == 1 ? "" : "s",
 				(unsigned long long)t->generation);
+		else if (z->keys.n)
+			ctl_log(CTL_LOG_INFO, "zone %s: %zu key%s, none published yet: unsigned",
+				z->name, z->keys.n, z->keys.n == 1 ? "" : "s");
 	}
 	return failed;
 }
@@ -358,6 +361,9 @@ ctl_daemon_reload(struct ctl_daemon *d, const size_t *idx, size_t n, struct ctl_
 				(unsigned long long)nt[i]->generation);
 			ctl_buf_printf(report, "%s: keys: %zu, generation %llu\n", z->name, z->keys.n,
 				       (unsigned long long)nt[i]->generation);
+		} else if (z->keys.n) {
+			ctl_buf_printf(report, "%s: keys: %zu, none published (unsigned)\n", z->name,
+				       z->keys.n);
 		} else {
 			ctl_buf_printf(report, "%s: keys: none (unsigned)\n", z->name);
 		}
@@ -384,27 +390,37 @@ out:
 }
 
 /*
- * Milliseconds until the next key table is due for its rebuild, at least 1 s
- * (so a rebuild that keeps failing does not spin) and at most an hour (so a
- * jump of the clock is noticed); -1 when no zone is signed.
+ * Milliseconds until the next key table is due for its rebuild (half its
+ * signatures' lifetime left, or a timing event of one of its keys), at
+ * least 1 s (so a rebuild that keeps failing does not spin) and at most an
+ * hour (so a jump of the clock is noticed); -1 when no zone has keys.
  */
 static int
 refresh_timeout(const struct ctl_daemon *d)
 {
 	uint32_t now = (uint32_t)time(NULL), in = UINT32_MAX;
 	for (size_t i = 0; i < d->zones.n; i++) {
+		const struct ctl_zone *z = &d->zones.v[i];
 		/* Relaxed: the control thread is the only writer of the slot. */
 		const struct sign_keytable *t =
-			atomic_load_explicit(&d->zones.v[i].slot.keys, memory_order_relaxed);
+			atomic_load_explicit(&z->slot.keys, memory_order_relaxed);
 		uint32_t n = t ? ctl_keytable_refresh_in(t, now) : UINT32_MAX;
 		in = n < in ? n : in;
+		if (z->keys.next_event) {
+			int64_t e = z->keys.next_event - (int64_t)now;
+			n = e <= 0 ? 0 : e > UINT32_MAX ? UINT32_MAX : (uint32_t)e;
+			in = n < in ? n : in;
+		}
 	}
 	if (in == UINT32_MAX)
 		return -1;
 	return in < 1 ? 1000 : in > 3600 ? 3600 * 1000 : (int)in * 1000;
 }
 
-/* Rebuild (new generation, fresh RRSIGs) every key table that is due. */
+/*
+ * Rebuild (new generation, fresh RRSIGs, key states at now) every key table
+ * that is due, and publish it.
+ */
 static void
 refresh_due(struct ctl_daemon *d)
 {
@@ -414,17 +430,23 @@ refresh_due(struct ctl_daemon *d)
 		/* Relaxed: the control thread is the only writer of the slot. */
 		const struct sign_keytable *t =
 			atomic_load_explicit(&z->slot.keys, memory_order_relaxed);
+		bool event = z->keys.next_event && z->keys.next_event <= (int64_t)now;
 		struct sign_keytable *fresh;
 		char err[1024];
-		if (!t || ctl_keytable_refresh_in(t, now) > 0)
+		if (!event && (!t || ctl_keytable_refresh_in(t, now) > 0))
 			continue;
 		if (ctl_keytable_build(&z->keys, z->apex, z->served, z->nsec, d->cfg->workers, now,
 				       &fresh, err, sizeof(err)) != 0) {
-			ctl_log(CTL_LOG_ERROR, "zone %s: rebuilding the key table: %s", z->name, err);
+			ctl_log(CTL_LOG_ERROR, "zone %s: rebuilding the key table: %s; previous "
+				"table kept", z->name, err);
 			continue;
 		}
-		ctl_log(CTL_LOG_INFO, "zone %s: key table rebuilt before its signatures expire, "
-			"generation %llu", z->name, (unsigned long long)fresh->generation);
+		if (fresh)
+			ctl_log(CTL_LOG_INFO, "zone %s: key table rebuilt %s, generation %llu",
+				z->name, event ? "at a key timing event"
+				: "before its signatures expire", (unsigned long long)fresh->generation);
+		else
+			ctl_log(CTL_LOG_INFO, "zone %s: no key published any more: unsigned", z->name);
 		ctl_publish_keytable(&d->pub, &z->slot, fresh);
 	}
 }

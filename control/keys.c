@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "dns/name.h"
 #include "sign/keyfile.h"
+#include "sign/keystate.h"
 #include "sign/keytable.h"
 
 /* Generations are never reused in the process: the signature cache keys on them. */
@@ -104,23 +106,103 @@ ctl_keyset_load(const char *dir, const uint8_t *apex, struct ctl_keyset *ks, cha
 }
 
 int
-ctl_keytable_build(const struct ctl_keyset *ks, const uint8_t *apex,
-		   const struct dns_zone *zone, bool nsec, unsigned nworkers, uint32_t now,
-		   struct sign_keytable **out, char *err, size_t errlen)
+ctl_keyset_add(struct ctl_keyset *ks, struct sign_key *key, const char *file)
 {
+	struct sign_key **k = realloc(ks->keys, (ks->n + 1) * sizeof(*k));
+	if (k)
+		ks->keys = k;
+	char **f = k ? realloc(ks->files, (ks->n + 1) * sizeof(*f)) : NULL;
+	if (f)
+		ks->files = f;
+	char *name = f ? strdup(file) : NULL;
+	if (!name) {
+		sign_key_free(key);
+		return -ENOMEM;
+	}
+	ks->keys[ks->n] = key;
+	ks->files[ks->n++] = name;
+	return 0;
+}
+
+int
+ctl_keyset_dup(const struct ctl_keyset *ks, struct ctl_keyset *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < ks->n; i++) {
+		struct sign_key *k;
+		if (sign_key_dup(ks->keys[i], &k) < 0 || ctl_keyset_add(out, k, ks->files[i]) < 0) {
+			ctl_keyset_free(out);
+			return -ENOMEM;
+		}
+	}
+	out->next_event = ks->next_event;
+	return 0;
+}
+
+long
+ctl_keyset_find(const struct ctl_keyset *ks, uint16_t tag, uint8_t alg)
+{
+	long at = -ENOENT;
+	for (size_t i = 0; i < ks->n; i++) {
+		if (sign_key_tag(ks->keys[i]) != tag || (alg && sign_key_alg(ks->keys[i]) != alg))
+			continue;
+		if (at >= 0)
+			return -EEXIST;
+		at = (long)i;
+	}
+	return at;
+}
+
+/* The state of every key of ks at now, malloc'd; NULL when out of memory. */
+static unsigned *
+states_at(const struct ctl_keyset *ks, int64_t now)
+{
+	unsigned *st = calloc(ks->n ? ks->n : 1, sizeof(*st));
+	for (size_t i = 0; st && i < ks->n; i++)
+		st[i] = sign_key_state(sign_key_timing(ks->keys[i]), now);
+	return st;
+}
+
+int
+ctl_keytable_build(struct ctl_keyset *ks, const uint8_t *apex, const struct dns_zone *zone,
+		   bool nsec, unsigned nworkers, uint32_t now, struct sign_keytable **out,
+		   char *err, size_t errlen)
+{
+	unsigned *st = states_at(ks, now);
+	size_t npub = 0;
+	int rc;
+
+	*out = NULL;
+	ks->next_event = 0;
+	for (size_t i = 0; i < ks->n; i++) {
+		int64_t e = sign_key_next_event(sign_key_timing(ks->keys[i]), now);
+		if (e && (!ks->next_event || e < ks->next_event))
+			ks->next_event = e;
+		npub += st && (st[i] & SIGN_KEY_PUBLISHED);
+	}
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	struct sign_keytable_params p = {
 		.apex = apex,
 		.zone = zone,
 		.keys = (const struct sign_key *const *)ks->keys,
+		.states = st,
 		.nkeys = ks->n,
 		.publish_cds = true,
 		.denial = nsec ? SIGN_DENIAL_NSEC : SIGN_DENIAL_COMPACT,
 		.validity = SIGN_VALIDITY_DEFAULT,
 		.nworkers = nworkers,
-		.generation = next_generation++,
 		.now = now,
 	};
-	return sign_keytable_build(&p, out, err, errlen);
+	rc = 0;
+	if (npub) {
+		p.generation = next_generation++;
+		rc = sign_keytable_build(&p, out, err, errlen);
+	}
+	free(st);
+	return rc;
 }
 
 uint32_t
@@ -132,16 +214,120 @@ ctl_keytable_refresh_in(const struct sign_keytable *t, uint32_t now)
 }
 
 const char *
-ctl_keyset_role(const struct ctl_keyset *ks, size_t i)
+ctl_keyset_role(const struct ctl_keyset *ks, size_t i, int64_t now)
 {
-	/* A key that is not revoked always has a role. */
 	static const char *const names[] = {
+		[0] = "none",
 		[SIGN_ROLE_ZONE] = "ZSK",
 		[SIGN_ROLE_KEYS] = "KSK",
 		[SIGN_ROLE_ZONE | SIGN_ROLE_KEYS] = "CSK",
 	};
+	unsigned *st = states_at(ks, now);
+	if (!st)
+		return "unknown";
+	const char *r = names[sign_key_roles((const struct sign_key *const *)ks->keys, st, ks->n,
+					     i)];
+	if ((st[i] & SIGN_KEY_PUBLISHED) &&
+	    ((st[i] & SIGN_KEY_REVOKED) || (sign_key_flags(ks->keys[i]) & SIGN_FLAG_REVOKE)))
+		r = "revoked";
+	free(st);
+	return r;
+}
 
-	if (sign_key_flags(ks->keys[i]) & SIGN_FLAG_REVOKE)
+const char *
+ctl_key_state_name(const struct sign_key_timing *t, int64_t now)
+{
+	unsigned st = sign_key_state(t, now);
+
+	if (!(st & SIGN_KEY_PUBLISHED))
+		return t->remove && t->remove <= now ? "removed" : "pending";
+	if (st & SIGN_KEY_REVOKED)
 		return "revoked";
-	return names[sign_key_roles((const struct sign_key *const *)ks->keys, ks->n, i)];
+	if (st & SIGN_KEY_ACTIVE)
+		return "active";
+	return t->inactive && t->inactive <= now ? "retired" : "published";
+}
+
+/* Count the zone-signing and the SEP signing keys of ks at now. Returns 0 or -ENOMEM. */
+static int
+count_signers(const struct ctl_keyset *ks, int64_t now, size_t *npub, size_t *nzone,
+	      size_t *nsep)
+{
+	unsigned *st = states_at(ks, now);
+	if (!st)
+		return -ENOMEM;
+	*npub = *nzone = *nsep = 0;
+	for (size_t i = 0; i < ks->n; i++) {
+		unsigned r = sign_key_roles((const struct sign_key *const *)ks->keys, st, ks->n, i);
+		bool sep = sign_key_flags(ks->keys[i]) & SIGN_FLAG_SEP;
+		*npub += (st[i] & SIGN_KEY_PUBLISHED) != 0;
+		*nzone += (r & SIGN_ROLE_ZONE) != 0;
+		/* A revoked SEP key signs DNSKEY but is no key-signing key any more. */
+		*nsep += sep && (r & SIGN_ROLE_KEYS) && !(st[i] & SIGN_KEY_REVOKED) &&
+			 !(sign_key_flags(ks->keys[i]) & SIGN_FLAG_REVOKE);
+	}
+	free(st);
+	return 0;
+}
+
+int
+ctl_keyset_check(const struct ctl_keyset *before, const struct ctl_keyset *after,
+		 int64_t now, char *err, size_t errlen)
+{
+	size_t bpub, bzone, bsep, apub, azone, asep;
+	if (count_signers(before, now, &bpub, &bzone, &bsep) < 0 ||
+	    count_signers(after, now, &apub, &azone, &asep) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (apub == 0 && bpub == 0)
+		return 0;
+	if (azone == 0) {
+		snprintf(err, errlen, "the zone would have no active key to sign its data");
+		return -EINVAL;
+	}
+	if (bsep && !asep) {
+		snprintf(err, errlen, "the zone would have no active key-signing (SEP) key");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+ctl_time_parse(const char *s, int64_t now, int64_t *out)
+{
+	const char *rel = NULL;
+	if (strncmp(s, "now", 3) == 0) {
+		if (s[3] == '\0') {
+			*out = now;
+			return 0;
+		}
+		rel = s[3] == '+' ? s + 4 : NULL;
+	} else if (s[0] == '+') {
+		rel = s + 1;
+	}
+	if (rel) {
+		char *end;
+		if (!isdigit((unsigned char)*rel))
+			return -EINVAL;
+		errno = 0;
+		unsigned long long v = strtoull(rel, &end, 10);
+		if (*end || errno || v > 100ull * 366 * 86400)
+			return -EINVAL;
+		*out = now + (int64_t)v;
+		return 0;
+	}
+	struct tm tm = { 0 };
+	if (strlen(s) != 14 || strspn(s, "0123456789") != 14)
+		return -EINVAL;
+	char *end = strptime(s, "%Y%m%d%H%M%S", &tm);
+	if (!end || *end || tm.tm_year < 70)
+		return -EINVAL;
+	struct tm back = tm;
+	time_t t = timegm(&tm);
+	/* timegm normalises out-of-range fields: a date that changed did not exist. */
+	if (t == (time_t)-1 || tm.tm_mday != back.tm_mday || tm.tm_mon != back.tm_mon)
+		return -EINVAL;
+	*out = (int64_t)t;
+	return 0;
 }

@@ -19,6 +19,7 @@
 
 struct dns_zone;
 struct sign_key;
+struct sign_key_timing;
 struct sign_keytable;
 
 /* The keys of one zone. */
@@ -26,6 +27,8 @@ struct ctl_keyset {
 	struct sign_key **keys;  /* owned */
 	char **files;            /* the .private file of each key; owned */
 	size_t n;
+	int64_t next_event;      /* the earliest key timing event after the last
+				  * ctl_keytable_build from this set, 0 if none */
 };
 
 /*
@@ -40,17 +43,32 @@ int ctl_keyset_load(const char *dir, const uint8_t *apex, struct ctl_keyset *ks,
 /* Free the keys and names and empty ks. Only once no key table built from ks is in use. */
 void ctl_keyset_free(struct ctl_keyset *ks);
 
+/* Make out a copy of ks (keys by sign_key_dup, names copied). Returns 0 or -ENOMEM. */
+int ctl_keyset_dup(const struct ctl_keyset *ks, struct ctl_keyset *out);
+
+/* Add key (taken over, freed on error too) read from or written to file. 0 or -ENOMEM. */
+int ctl_keyset_add(struct ctl_keyset *ks, struct sign_key *key, const char *file);
+
 /*
- * Build a key table for zone (whose apex is apex) from ks->n > 0 keys, with
- * a new generation from one counter for the whole process, the default
- * signature validity, CDS/CDNSKEY published, denial by NSEC if nsec else
- * compact answers, one signer per worker and zone-signing key, and the
- * DNSKEY RRSIGs made at now. Returns 0 or the error of sign_keytable_build
- * with its reason in err.
+ * Index of the key with key tag tag (and algorithm alg unless alg is 0);
+ * -ENOENT if there is none, -EEXIST if there are several.
  */
-int ctl_keytable_build(const struct ctl_keyset *ks, const uint8_t *apex,
-		       const struct dns_zone *zone, bool nsec, unsigned nworkers, uint32_t now,
-		       struct sign_keytable **out, char *err, size_t errlen);
+long ctl_keyset_find(const struct ctl_keyset *ks, uint16_t tag, uint8_t alg);
+
+/*
+ * Build a key table for zone (whose apex is apex) from ks->n > 0 keys with
+ * their states at now (sign/keystate.h), with a new generation from one
+ * counter for the whole process, the default signature validity,
+ * CDS/CDNSKEY published, denial by NSEC if nsec else compact answers, one
+ * signer per worker and zone-signing key, and the DNSKEY RRSIGs made at now.
+ * When no key is published at now, *out is NULL (the zone is unsigned) and
+ * 0 is returned. Sets ks->next_event (also on error, so a failing event is
+ * not retried before the next one). Returns 0 or the error of
+ * sign_keytable_build with its reason in err.
+ */
+int ctl_keytable_build(struct ctl_keyset *ks, const uint8_t *apex, const struct dns_zone *zone,
+		       bool nsec, unsigned nworkers, uint32_t now, struct sign_keytable **out,
+		       char *err, size_t errlen);
 
 /*
  * Seconds from now until t should be replaced by a rebuilt one (0 when
@@ -59,9 +77,33 @@ int ctl_keytable_build(const struct ctl_keyset *ks, const uint8_t *apex,
 uint32_t ctl_keytable_refresh_in(const struct sign_keytable *t, uint32_t now);
 
 /*
- * The role of key i of ks under the rules of sign_keytable_build: "KSK",
- * "ZSK", "CSK" (signs both), or "revoked".
+ * The role of key i of ks at now under the rules of sign_keytable_build:
+ * "KSK", "ZSK", "CSK" (signs both), "revoked" (published with the REVOKE
+ * flag), or "none" (not published, or published and not signing).
  */
-const char *ctl_keyset_role(const struct ctl_keyset *ks, size_t i);
+const char *ctl_keyset_role(const struct ctl_keyset *ks, size_t i, int64_t now);
+
+/*
+ * The state at now of a key with timing t: "pending" (not yet published),
+ * "published" (not yet active), "active", "retired" (Inactive passed, still
+ * published), "removed" (Delete passed), "revoked" (Revoke passed, published).
+ */
+const char *ctl_key_state_name(const struct sign_key_timing *t, int64_t now);
+
+/*
+ * Whether going from the keys before to the keys after (both at now) would
+ * leave the zone with no key that signs its data, or with no signing SEP key
+ * (KSK or CSK) while before had one. Returns 0, or -EINVAL with the reason
+ * in err. A zone with no published key after (unsigned) passes only if
+ * before had none either.
+ */
+int ctl_keyset_check(const struct ctl_keyset *before, const struct ctl_keyset *after,
+		     int64_t now, char *err, size_t errlen);
+
+/*
+ * A time for the key commands: YYYYMMDDHHMMSS (UTC), "now", "now+SECONDS"
+ * or "+SECONDS" (relative to now). Returns 0 or -EINVAL.
+ */
+int ctl_time_parse(const char *s, int64_t now, int64_t *out);
 
 #endif

@@ -284,6 +284,25 @@ sign_key_from_dnskey(const uint8_t *owner, const uint8_t *rdata, size_t rdlen,
 	return rc == -EINVAL ? DNS_EMALFORMED : rc;
 }
 
+int
+sign_key_dup(const struct sign_key *k, struct sign_key **out)
+{
+	struct sign_key *c = malloc(sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	*c = *k;
+	c->extra = k->extra ? strdup(k->extra) : NULL;
+	if ((k->extra && !c->extra) || EVP_PKEY_up_ref(k->pkey) != 1) {
+		if (c->extra)
+			OPENSSL_clear_free(c->extra, strlen(c->extra));
+		free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
 void
 sign_key_free(struct sign_key *k)
 {

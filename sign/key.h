@@ -44,8 +44,8 @@ enum sign_alg {
 
 /*
  * Timing metadata of the BIND key-file format, as seconds since the Unix
- * epoch (UTC); 0 means "not set". Only stored and written back here; what
- * they mean for signing is decided by the key manager.
+ * epoch (UTC); 0 means "not set". What they mean at a given time is decided
+ * by sign_key_state (sign/keystate.h).
  */
 struct sign_key_timing {
 	int64_t created;
@@ -77,6 +77,14 @@ int sign_key_generate(uint8_t alg, uint16_t flags, const uint8_t *zone, struct s
  */
 int sign_key_from_dnskey(const uint8_t *owner, const uint8_t *rdata, size_t rdlen,
 			 struct sign_key **out);
+
+/*
+ * A copy of k (same OpenSSL key, one more reference to it; flags, timing
+ * and the other lines of its private file copied) that can be changed
+ * without touching k, e.g. while k is in a published key table.
+ * Returns 0 or -ENOMEM.
+ */
+int sign_key_dup(const struct sign_key *k, struct sign_key **out);
 
 void sign_key_free(struct sign_key *k);
 

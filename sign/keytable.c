@@ -11,6 +11,7 @@
 #include "dns/name.h"
 #include "dns/rdata.h"
 #include "sign/ds.h"
+#include "sign/keystate.h"
 
 /* One RDATA to place into an RRset. */
 struct blob {
@@ -112,48 +113,70 @@ sign_keytable_free(struct sign_keytable *t)
 	free(t);
 }
 
-/*
- * Everything but the worker signers' OpenSSL state lives in one allocation:
- * the struct, the worker signer pointers, then the apex and the six RRsets.
- */
+static unsigned
+state_of(const unsigned *states, size_t i)
+{
+	return states ? states[i] : SIGN_KEY_STATE_DEFAULT;
+}
+
+/* Revoked by its timing or by the REVOKE flag of its key file. */
+static bool
+revoked(const struct sign_key *k, unsigned state)
+{
+	return (state & SIGN_KEY_REVOKED) || (sign_key_flags(k) & SIGN_FLAG_REVOKE);
+}
+
 unsigned
-sign_key_roles(const struct sign_key *const *keys, size_t n, size_t i)
+sign_key_roles(const struct sign_key *const *keys, const unsigned *states, size_t n, size_t i)
 {
 	size_t nsep = 0, nplain = 0;
 
 	for (size_t k = 0; k < n; k++) {
-		uint16_t f = sign_key_flags(keys[k]);
-		if (!(f & SIGN_FLAG_REVOKE)) {
-			nsep += (f & SIGN_FLAG_SEP) != 0;
-			nplain += !(f & SIGN_FLAG_SEP);
+		unsigned st = state_of(states, k);
+		if ((st & SIGN_KEY_PUBLISHED) && (st & SIGN_KEY_ACTIVE) && !revoked(keys[k], st)) {
+			bool sep = sign_key_flags(keys[k]) & SIGN_FLAG_SEP;
+			nsep += sep;
+			nplain += !sep;
 		}
 	}
-	uint16_t f = sign_key_flags(keys[i]);
-	bool sep = f & SIGN_FLAG_SEP, revoked = f & SIGN_FLAG_REVOKE;
+	unsigned st = state_of(states, i);
+	bool sep = sign_key_flags(keys[i]) & SIGN_FLAG_SEP;
 	unsigned roles = 0;
 
+	if (!(st & SIGN_KEY_PUBLISHED))
+		return 0;
 	/*
 	 * Revoked SEP keys still sign the DNSKEY RRset: a validator only
 	 * accepts a revocation that the revoked key signed itself (RFC 5011 2.1).
 	 */
-	if (!revoked && (nplain ? !sep : true))
+	if (revoked(keys[i], st))
+		return sep ? SIGN_ROLE_KEYS : 0;
+	if (!(st & SIGN_KEY_ACTIVE))
+		return 0;
+	if (nplain ? !sep : true)
 		roles |= SIGN_ROLE_ZONE;
-	if (nsep ? sep : !revoked)
+	if (nsep ? sep : true)
 		roles |= SIGN_ROLE_KEYS;
 	return roles;
 }
 
+/*
+ * Everything but the worker signers' OpenSSL state lives in one allocation:
+ * the struct, the worker signer pointers, then the apex and the six RRsets.
+ */
 int
 sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable **out,
 		    char *err, size_t errlen)
 {
 	const struct sign_key *zsk[SIGN_KEYTABLE_MAXZSK];
-	const struct sign_key **ksk = NULL, **cdsk = NULL;
+	const struct sign_key **ksk = NULL, **cdsk = NULL, **pubk = NULL;
+	struct sign_key **rev = NULL;
 	struct sign_signer **ksig = NULL;
+	unsigned *roles = NULL;
 	struct blob *v = NULL;
 	uint8_t *ds = NULL, *scratch = NULL;
 	struct sign_keytable *t = NULL;
-	size_t nsep = 0, nplain = 0, nzsk = 0, nksk = 0, ncds = 0;
+	size_t npub = 0, npk = 0, nzsk = 0, nksk = 0, ncds = 0;
 	size_t dnskey_len = 0, sig_len = 0, cdnskey_len = 0, cds_len = 0;
 	uint32_t inception, expiration, neg_ttl;
 	int rc;
@@ -169,52 +192,78 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 		return fail(err, errlen, -EINVAL, "bad signature validity policy");
 	if (soa_neg_ttl(p->zone, &neg_ttl) < 0)
 		return fail(err, errlen, -EINVAL, "the zone has no usable SOA");
+	roles = calloc(p->nkeys, sizeof(*roles));
+	if (!roles)
+		return fail(err, errlen, -ENOMEM, "out of memory");
 
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const struct sign_key *k = p->keys[i];
-		uint16_t f = sign_key_flags(k);
 
-		if (!sign_key_has_private(k))
-			return fail(err, errlen, -EINVAL, "key %u (algorithm %u) has no private part",
-				    sign_key_tag(k), sign_key_alg(k));
-		if (!dns_name_equal(sign_key_owner(k), p->apex))
-			return fail(err, errlen, -EINVAL, "key %u (algorithm %u) is for another zone",
-				    sign_key_tag(k), sign_key_alg(k));
-		if (f & SIGN_FLAG_REVOKE)
-			continue;
-		if (f & SIGN_FLAG_SEP)
-			nsep++;
-		else
-			nplain++;
+		if (!sign_key_has_private(k)) {
+			rc = fail(err, errlen, -EINVAL, "key %u (algorithm %u) has no private part",
+				  sign_key_tag(k), sign_key_alg(k));
+			goto out;
+		}
+		if (!dns_name_equal(sign_key_owner(k), p->apex)) {
+			rc = fail(err, errlen, -EINVAL, "key %u (algorithm %u) is for another zone",
+				  sign_key_tag(k), sign_key_alg(k));
+			goto out;
+		}
+		roles[i] = sign_key_roles(p->keys, p->states, p->nkeys, i);
+		npub += (state_of(p->states, i) & SIGN_KEY_PUBLISHED) != 0;
+		nzsk += (roles[i] & SIGN_ROLE_ZONE) != 0;
 	}
-	if (nsep + nplain == 0)
-		return fail(err, errlen, -EINVAL, "no key that is not revoked");
-	if ((nplain ? nplain : nsep) > SIGN_KEYTABLE_MAXZSK)
-		return fail(err, errlen, -EINVAL, "more than %d zone-signing keys",
-			    SIGN_KEYTABLE_MAXZSK);
+	if (npub == 0 || nzsk == 0) {
+		rc = fail(err, errlen, -EINVAL, "%s", npub == 0 ? "no published key"
+			  : "no active key that is not revoked");
+		goto out;
+	}
+	if (nzsk > SIGN_KEYTABLE_MAXZSK) {
+		rc = fail(err, errlen, -EINVAL, "more than %d zone-signing keys",
+			  SIGN_KEYTABLE_MAXZSK);
+		goto out;
+	}
+	nzsk = 0;
 
 	ksk = calloc(p->nkeys, sizeof(*ksk));
 	cdsk = calloc(p->nkeys, sizeof(*cdsk));
 	ksig = calloc(p->nkeys, sizeof(*ksig));
+	pubk = calloc(p->nkeys, sizeof(*pubk));
+	rev = calloc(p->nkeys, sizeof(*rev));
 	v = calloc(p->nkeys, sizeof(*v));
 	ds = malloc(p->nkeys * SIGN_DS_MAXLEN);
-	if (!ksk || !cdsk || !ksig || !v || !ds) {
+	if (!ksk || !cdsk || !ksig || !pubk || !rev || !v || !ds) {
 		rc = fail(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const struct sign_key *k = p->keys[i];
-		unsigned roles = sign_key_roles(p->keys, p->nkeys, i);
+		unsigned st = state_of(p->states, i);
 		size_t klen;
 
+		if (!(st & SIGN_KEY_PUBLISHED))
+			continue;
+		/* Revoked by its timing: published and self-signed under the REVOKE flag. */
+		if ((st & SIGN_KEY_REVOKED) && !(sign_key_flags(k) & SIGN_FLAG_REVOKE)) {
+			rc = sign_key_dup(k, &rev[i]);
+			if (rc == 0)
+				rc = sign_key_set_flags(rev[i], sign_key_flags(k) | SIGN_FLAG_REVOKE);
+			if (rc < 0) {
+				rc = fail(err, errlen, rc, "key %u: revoking: %s", sign_key_tag(k),
+					  dns_strerror(rc));
+				goto out;
+			}
+			k = rev[i];
+		}
+		pubk[npk++] = k;
 		sign_key_dnskey(k, &klen);
 		dnskey_len += 2 + klen;
-		if (roles & SIGN_ROLE_ZONE)
+		if (roles[i] & SIGN_ROLE_ZONE)
 			zsk[nzsk++] = k;
-		if (roles & SIGN_ROLE_KEYS) {
+		if (roles[i] & SIGN_ROLE_KEYS) {
 			ksk[nksk++] = k;
-			if (!(sign_key_flags(k) & SIGN_FLAG_REVOKE)) {
+			if (!revoked(k, st) && (st & SIGN_KEY_SYNC)) {
 				cdsk[ncds++] = k;
 				cdnskey_len += 2 + klen;
 				cds_len += 2 + 4 + 32;
@@ -261,9 +310,9 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 
 	uint32_t ttl = p->dnskey_ttl ? p->dnskey_ttl : 3600;
 
-	for (size_t i = 0; i < p->nkeys; i++)
-		v[i].p = sign_key_dnskey(p->keys[i], &v[i].len);
-	rrset_fill(&t->dnskey, DNS_T_DNSKEY, ttl, v, p->nkeys, b);
+	for (size_t i = 0; i < npk; i++)
+		v[i].p = sign_key_dnskey(pubk[i], &v[i].len);
+	rrset_fill(&t->dnskey, DNS_T_DNSKEY, ttl, v, npk, b);
 	b += t->dnskey.rdlen;
 	if (ncds) {
 		for (size_t i = 0; i < ncds; i++) {
@@ -332,9 +381,14 @@ out:
 	for (size_t i = 0; ksig && i < nksk; i++)
 		if (ksig[i])
 			sign_signer_free(ksig[i]);
+	for (size_t i = 0; rev && i < p->nkeys; i++)
+		sign_key_free(rev[i]);
 	free(scratch);
 	free(ds);
 	free(v);
+	free(rev);
+	free(pubk);
+	free(roles);
 	free(ksig);
 	free(cdsk);
 	free(ksk);

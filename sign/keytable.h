@@ -70,6 +70,9 @@ struct sign_keytable_params {
 	const struct dns_zone *zone;  /* its SOA gives the negative TTL */
 	const struct sign_key *const *keys; /* the zone's own keys with private parts; the table
 					     * takes no ownership: keys must outlive the table */
+	const unsigned *states;       /* SIGN_KEY_* bits of each key at the build time
+				       * (sign_key_state, sign/keystate.h); NULL: every key
+				       * SIGN_KEY_STATE_DEFAULT (published, active, CDS) */
 	size_t nkeys;
 	uint32_t dnskey_ttl;          /* TTL of DNSKEY, CDS, CDNSKEY; 0 means 3600 */
 	bool publish_cds;             /* CDS (SHA-256) and CDNSKEY for the key-signing keys */
@@ -86,23 +89,34 @@ struct sign_keytable_params {
 
 /*
  * The roles (SIGN_ROLE_* bits, 0 for none) of keys[i] among the n keys of a
- * zone, by the rules of sign_keytable_build. A key with both roles is a CSK.
+ * zone whose states are states[] (NULL: SIGN_KEY_STATE_DEFAULT each), by
+ * the rules of sign_keytable_build. A key with both roles is a CSK.
  */
-unsigned sign_key_roles(const struct sign_key *const *keys, size_t n, size_t i);
+unsigned sign_key_roles(const struct sign_key *const *keys, const unsigned *states, size_t n,
+			size_t i);
 
 /*
+ * Which keys are in the table, from their states (sign/keystate.h):
+ * - a key that is not SIGN_KEY_PUBLISHED is left out entirely;
+ * - a published key is in the DNSKEY RRset; with SIGN_KEY_REVOKED (or the
+ *   REVOKE flag in its key file) it is published with the REVOKE flag,
+ *   under the key tag that flag gives (RFC 5011);
+ * - the signing keys are the published keys that are SIGN_KEY_ACTIVE and
+ *   not revoked; the roles are decided among them alone.
  * Roles (key files without timing metadata are active, as BIND treats them):
- * keys with the SEP flag (257) sign DNSKEY, CDS and CDNSKEY; keys without it
- * (256) sign everything else; when every key has SEP, each is a CSK and also
- * signs everything else; when no key has SEP, the zone-signing keys also
- * sign DNSKEY, CDS and CDNSKEY. CDS and CDNSKEY list the keys that sign
- * DNSKEY. Keys with the REVOKE bit are published and, if they have SEP, sign
- * the DNSKEY RRset (RFC 5011 2.1: a revocation must be self-signed); they
- * sign nothing else and get no CDS. DNSKEY, CDS and CDNSKEY RDATAs are in
+ * signing keys with the SEP flag (257) sign DNSKEY, CDS and CDNSKEY; signing
+ * keys without it (256) sign everything else; when every signing key has
+ * SEP, each is a CSK and also signs everything else; when no signing key
+ * has SEP, the zone-signing keys also sign DNSKEY, CDS and CDNSKEY. A
+ * revoked SEP key that is published signs the DNSKEY, CDS and CDNSKEY
+ * RRsets too, whatever the other keys (RFC 5011 2.1: a revocation must be
+ * self-signed), and nothing else; a revoked key without SEP signs nothing.
+ * CDS (SHA-256) and CDNSKEY list the signing keys that sign DNSKEY and are
+ * SIGN_KEY_SYNC, when publish_cds. DNSKEY, CDS and CDNSKEY RDATAs are in
  * canonical order, duplicates dropped.
- * Returns 0, -EINVAL with err naming the reason (no key, more than
- * SIGN_KEYTABLE_MAXZSK signing keys, a key without private part or for
- * another zone), -ENOMEM, -EIO.
+ * Returns 0, -EINVAL with err naming the reason (no key, no published key,
+ * no signing key, more than SIGN_KEYTABLE_MAXZSK zone-signing keys, a key
+ * without private part or for another zone), -ENOMEM, -EIO.
  */
 int sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable **out,
 			char *err, size_t errlen);

@@ -13,6 +13,7 @@
 #include "dns/rdata.h"
 #include "sign/ds.h"
 #include "sign/keyfile.h"
+#include "sign/keystate.h"
 #include "sign/keytable.h"
 #include "helpers.h"
 
@@ -203,6 +204,131 @@ expect_fail(const struct sign_keytable_params *p, int want, const char *needle, 
 		diag("got \"%s\"", err);
 }
 
+/* The key tags in rs (DNSKEY: computed; RRSIG: the signer's), sorted, space-separated. */
+static const char *
+tags(const struct dns_rrset *rs)
+{
+	static char out[256];
+	unsigned v[16];
+	size_t n = 0, len = 0;
+	uint32_t pos = 0;
+	uint16_t rdlen;
+	const uint8_t *rd;
+
+	while ((rd = dns_rrset_next(rs, &pos, &rdlen)) != NULL && n < 16)
+		v[n++] = rs->type == DNS_T_RRSIG ? (unsigned)(rd[16] << 8 | rd[17])
+						 : sign_keytag(rd, rdlen);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			unsigned x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%u", i ? " " : "", v[i]);
+	return out;
+}
+
+/* The keys that may have made an RRSIG in check_states, revoked ones too. */
+static const struct sign_key *verifiers[8];
+static size_t nverifiers;
+
+/* Build keys with states; check the tags in DNSKEY, its RRSIGs, CDS and the ZSKs. */
+static void
+check_states(const char *what, const struct sign_key *const *keys, const unsigned *states,
+	     size_t n, const char *dnskey, const char *sigs, const char *cds, const char *zsks)
+{
+	struct sign_keytable_params p = params(keys, n);
+	struct sign_keytable *t = NULL;
+	char z[64] = "";
+	size_t len = 0;
+
+	p.states = states;
+	if (!ok(sign_keytable_build(&p, &t, err, sizeof(err)) == 0, "%s: builds", what)) {
+		diag("%s", err);
+		return;
+	}
+	is_str(tags(&t->dnskey), dnskey, "%s: DNSKEY", what);
+	is_str(tags(&t->dnskey_sig), sigs, "%s: RRSIG DNSKEY", what);
+	is_str(tags(&t->cdnskey), cds, "%s: CDNSKEY", what);
+	is_int(t->cds.count, t->cdnskey.count, "%s: as many CDS", what);
+	for (unsigned i = 0; i < t->nzsk; i++)
+		len += (size_t)snprintf(z + len, sizeof(z) - len, "%s%u", i ? " " : "",
+					sign_key_tag(t->zsk[i]));
+	is_str(z, zsks, "%s: zone-signing keys", what);
+	struct sign_rrset_ref ref = sign_rrset_ref_of(t->apex, t->apex_len, &t->dnskey);
+	uint32_t pos = 0;
+	uint16_t rdlen;
+	const uint8_t *rd;
+	size_t good = 0;
+	while ((rd = dns_rrset_next(&t->dnskey_sig, &pos, &rdlen)) != NULL)
+		for (size_t i = 0; i < nverifiers; i++)
+			good += sign_key_tag(verifiers[i]) == (rd[16] << 8 | rd[17]) &&
+				sign_rrsig_verify(verifiers[i], &ref, rd, rdlen, scratch,
+						  sizeof(scratch)) == 0;
+	is_int(good, t->dnskey_sig.count, "%s: every RRSIG DNSKEY verifies", what);
+	sign_keytable_free(t);
+}
+
+/* Tables from keys in the states their timing gives (sign/keystate.h). */
+static void
+timing_cases(const struct sign_key *ksk, const struct sign_key *ksk2, const struct sign_key *zsk,
+	     const struct sign_key *zsk2)
+{
+	const unsigned D = SIGN_KEY_STATE_DEFAULT, P = SIGN_KEY_PUBLISHED | SIGN_KEY_SYNC;
+	const unsigned R = SIGN_KEY_STATE_DEFAULT | SIGN_KEY_REVOKED;
+	const struct sign_key *kz[] = { ksk, zsk, zsk2 }, *kk[] = { ksk, ksk2, zsk };
+	/* ksk 21321 (SEP), ksk2 22313 (SEP), zsk 48596, zsk2 61713; ksk revoked: 21449. */
+	struct sign_key *rk = NULL;
+	is_int(sign_key_dup(ksk, &rk), 0, "sign_key_dup");
+	is_int(sign_key_set_flags(rk, SIGN_FLAGS_KSK | SIGN_FLAG_REVOKE), 0, "revoke the copy");
+	ok(sign_key_tag(rk) != sign_key_tag(ksk) && sign_key_flags(ksk) == SIGN_FLAGS_KSK,
+	   "the copy's tag changed, not the original's");
+	char rtag[8];
+	snprintf(rtag, sizeof(rtag), "%u", sign_key_tag(rk));
+	const struct sign_key *v[] = { rk, ksk, ksk2, zsk, zsk2 };
+	memcpy(verifiers, v, sizeof(v));
+	nverifiers = 5;
+
+	check_states("pre-published ZSK", kz, (const unsigned[]){ D, D, P }, 3,
+		     "21321 48596 61713", "21321", "21321", "48596");
+	check_states("unpublished ZSK", kz, (const unsigned[]){ D, D, SIGN_KEY_SYNC }, 3,
+		     "21321 48596", "21321", "21321", "48596");
+	check_states("retired ZSK beside the new one", kz, (const unsigned[]){ D, P, D }, 3,
+		     "21321 48596 61713", "21321", "21321", "61713");
+	check_states("both ZSKs active", kz, (const unsigned[]){ D, D, D }, 3,
+		     "21321 48596 61713", "21321", "21321", "48596 61713");
+	check_states("KSK without SyncPublish: no CDS", kz,
+		     (const unsigned[]){ SIGN_KEY_PUBLISHED | SIGN_KEY_ACTIVE, D, 0 }, 3,
+		     "21321 48596", "21321", "", "48596");
+	char want[64], sigs[64];
+	snprintf(want, sizeof(want), "%s 22313 48596", rtag);
+	snprintf(sigs, sizeof(sigs), "%s 22313", rtag);
+	if (strcmp(rtag, "22313") > 0) {
+		snprintf(want, sizeof(want), "22313 %s 48596", rtag);
+		snprintf(sigs, sizeof(sigs), "22313 %s", rtag);
+	}
+	check_states("KSK revoked by its timing beside a new KSK", kk,
+		     (const unsigned[]){ R, D, D }, 3, want, sigs, "22313", "48596");
+	snprintf(want, sizeof(want), "%s 48596", rtag);
+	snprintf(sigs, sizeof(sigs), "%s 48596", rtag);
+	check_states("the only SEP key revoked by its timing: self-signed, the ZSK signs too", kk,
+		     (const unsigned[]){ R, SIGN_KEY_SYNC, D }, 3, want, sigs, "48596", "48596");
+	check_states("a revoked SEP key that is not published is left out", kk,
+		     (const unsigned[]){ SIGN_KEY_REVOKED, D, D }, 3, "22313 48596", "22313",
+		     "22313", "48596");
+
+	struct sign_keytable_params p = params(kz, 3);
+	p.states = (const unsigned[]){ 0, 0, SIGN_KEY_SYNC };
+	expect_fail(&p, -EINVAL, "no published key", "no key published");
+	p.states = (const unsigned[]){ P, P, 0 };
+	expect_fail(&p, -EINVAL, "no active key", "published keys, none active");
+	p.states = (const unsigned[]){ R, 0, 0 };
+	expect_fail(&p, -EINVAL, "no active key", "only a revoked key");
+	sign_key_free(rk);
+}
+
 static struct dns_zone *
 zone_load(const char *soa_line)
 {
@@ -239,12 +365,22 @@ main(void)
 		const struct sign_key *keys[] = { zsk13, ksk15 };
 		const struct sign_key *z[] = { zsk13 }, *k[] = { ksk15 };
 		check("KSK + ZSK", keys, 2, z, 1, k, 1, k, 1);
-		is_int(sign_key_roles(keys, 2, 0), SIGN_ROLE_ZONE, "roles: flags 256 beside 257: ZSK");
-		is_int(sign_key_roles(keys, 2, 1), SIGN_ROLE_KEYS, "roles: flags 257 beside 256: KSK");
-		is_int(sign_key_roles(keys, 1, 0), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
+		is_int(sign_key_roles(keys, NULL, 2, 0), SIGN_ROLE_ZONE,
+		       "roles: flags 256 beside 257: ZSK");
+		is_int(sign_key_roles(keys, NULL, 2, 1), SIGN_ROLE_KEYS,
+		       "roles: flags 257 beside 256: KSK");
+		is_int(sign_key_roles(keys, NULL, 1, 0), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
 		       "roles: a lone flags-256 key signs everything");
-		is_int(sign_key_roles(keys + 1, 1, 0), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
+		is_int(sign_key_roles(keys + 1, NULL, 1, 0), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
 		       "roles: a lone flags-257 key is a CSK");
+		const unsigned pre[] = { SIGN_KEY_STATE_DEFAULT, SIGN_KEY_PUBLISHED };
+		is_int(sign_key_roles(keys, pre, 2, 0), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
+		       "roles: beside a KSK that is published only, the ZSK signs everything");
+		is_int(sign_key_roles(keys, pre, 2, 1), 0, "roles: a key not active signs nothing");
+		const unsigned gone[] = { 0, SIGN_KEY_STATE_DEFAULT };
+		is_int(sign_key_roles(keys, gone, 2, 0), 0, "roles: an unpublished key has none");
+		is_int(sign_key_roles(keys, gone, 2, 1), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
+		       "roles: the KSK beside an unpublished ZSK is a CSK");
 	}
 	{
 		const struct sign_key *keys[] = { ksk15 };
@@ -300,6 +436,8 @@ main(void)
 		dns_zone_unref(z);
 	}
 
+	timing_cases(ksk15, ksk15b, zsk13, zsk8);
+
 	/* Errors. */
 	{
 		const struct sign_key *keys[SIGN_KEYTABLE_MAXZSK + 2] = { ksk15 };
@@ -339,15 +477,20 @@ main(void)
 		p = params(keys, 1);
 		expect_fail(&p, -EINVAL, "revoked", "only revoked keys");
 		const struct sign_key *rk[] = { rev, ksk15, zsk13 };
-		is_int(sign_key_roles(rk, 3, 0), SIGN_ROLE_KEYS,
+		is_int(sign_key_roles(rk, NULL, 3, 0), SIGN_ROLE_KEYS,
 		       "roles: a revoked SEP key beside a KSK signs only DNSKEY (RFC 5011)");
-		is_int(sign_key_roles(rk, 3, 1), SIGN_ROLE_KEYS, "roles: the KSK beside it");
-		is_int(sign_key_roles(rk, 3, 2), SIGN_ROLE_ZONE, "roles: the ZSK beside them");
+		is_int(sign_key_roles(rk, NULL, 3, 1), SIGN_ROLE_KEYS, "roles: the KSK beside it");
+		is_int(sign_key_roles(rk, NULL, 3, 2), SIGN_ROLE_ZONE, "roles: the ZSK beside them");
 		const struct sign_key *rz[] = { rev, zsk13 };
-		is_int(sign_key_roles(rz, 2, 0), 0,
-		       "roles: a revoked SEP key with no other SEP key signs nothing");
-		is_int(sign_key_roles(rz, 2, 1), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
-		       "roles: then the ZSK signs everything");
+		is_int(sign_key_roles(rz, NULL, 2, 0), SIGN_ROLE_KEYS,
+		       "roles: a revoked SEP key with no other SEP key still self-signs DNSKEY");
+		is_int(sign_key_roles(rz, NULL, 2, 1), SIGN_ROLE_ZONE | SIGN_ROLE_KEYS,
+		       "roles: and the ZSK signs everything");
+		{
+			const struct sign_key *z[] = { zsk13 }, *k[] = { rev, zsk13 }, *c[] = { zsk13 };
+			check("the only SEP key revoked (flag): it self-signs DNSKEY beside the ZSK", rz,
+			      2, z, 1, k, 2, c, 1);
+		}
 		sign_key_free(rev);
 
 		keys[0] = ksk15;
