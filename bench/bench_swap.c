@@ -12,7 +12,8 @@
  * For each case it prints one row of a Markdown table:
  *   - answer latency (ns) p50, p99, p99.9 and max, in steady state (answers
  *     after the rate has recovered from a swap) and in the first 1 ms after
- *     each swap;
+ *     each swap; and the signatures made per 1000 steady-state answers (a
+ *     working set the cache cannot hold keeps signing between swaps);
  *   - answers in the first 1 ms after a swap (median over swaps) beside
  *     the steady-state number per ms;
  *   - signatures made per swap, and the recovery: queries (and ms) from
@@ -79,6 +80,7 @@ struct run {
 
 	double steady_mean;
 	struct hist steady, after;
+	uint64_t steady_sigs;         /* signatures made while in steady state */
 	unsigned nswaps;
 	uint64_t win_q[MAX_SWAPS];    /* answers in the first 1 ms */
 	int64_t rec_q[MAX_SWAPS];     /* queries until recovered; -1: not before the next swap */
@@ -263,6 +265,7 @@ worker_main(void *arg)
 		r->bad = 1;
 	}
 	uint64_t base_q = n < 200000 ? 200000 : n, t0 = now_ns(), prev = t0;
+	uint64_t steady0 = dp_counter_get(&r->w, DP_CNT_SIG_MISS);
 	for (uint64_t k = 0; k < base_q; k++) {
 		answer(r, order[k % n], out, &outlen);
 		uint64_t t = now_ns();
@@ -283,6 +286,8 @@ worker_main(void *arg)
 				r->rec_q[r->nswaps - 1] = -1;
 				r->sigs[r->nswaps - 1] = dp_counter_get(&r->w, DP_CNT_SIG_MISS) - miss0;
 			}
+			if (!recovering)
+				r->steady_sigs += dp_counter_get(&r->w, DP_CNT_SIG_MISS) - steady0;
 			seen = seq;
 			sw_at = atomic_load_explicit(&r->swap_at, memory_order_relaxed);
 			recovering = r->nswaps < MAX_SWAPS;
@@ -318,6 +323,7 @@ worker_main(void *arg)
 				r->rec_q[s] = (int64_t)(qsince - BLOCK);
 				r->rec_ms[s] = bstart > sw_at ? (double)(bstart - sw_at) / 1e6 : 0;
 				r->sigs[s] = dp_counter_get(&r->w, DP_CNT_SIG_MISS) - miss0;
+				steady0 = dp_counter_get(&r->w, DP_CNT_SIG_MISS);
 				recovering = 0;
 			}
 			bsum = 0;
@@ -328,6 +334,8 @@ worker_main(void *arg)
 	if (recovering && r->nswaps > 0) {
 		r->rec_q[r->nswaps - 1] = -1;
 		r->sigs[r->nswaps - 1] = dp_counter_get(&r->w, DP_CNT_SIG_MISS) - miss0;
+	} else if (!recovering) {
+		r->steady_sigs += dp_counter_get(&r->w, DP_CNT_SIG_MISS) - steady0;
 	}
 	free(order);
 	return NULL;
@@ -379,9 +387,10 @@ report(struct run *r)
 	qsort(recq, nrec, sizeof(recq[0]), cmp_u64);
 	qsort(recms, nrec, sizeof(recms[0]), cmp_dbl);
 
-	printf("| %u | %zu | %s | %u x %u ms | %s / %s / %s / %s | %s / %s / %s / %s | %llu / %.0f | %llu |",
+	printf("| %u | %zu | %s | %u x %u ms | %s / %s / %s / %s | %.2f | %s / %s / %s / %s | %llu / %.0f | %llu |",
 	       sc->names, sc->cache_entries, sc->new_zsk ? "new ZSK" : "same keys", n, sc->interval_ms,
-	       s[0], s[1], s[2], s[3], a[0], a[1], a[2], a[3],
+	       s[0], s[1], s[2], s[3], 1000.0 * (double)r->steady_sigs / (double)(r->steady.n ? r->steady.n : 1),
+	       a[0], a[1], a[2], a[3],
 	       n ? (unsigned long long)win[n / 2] : 0ull, 1e6 / r->steady_mean,
 	       n ? (unsigned long long)sigs[n / 2] : 0ull);
 	if (nrec)
@@ -502,9 +511,10 @@ main(int argc, char **argv)
 	printf("# key-table swaps seen by one worker (CPU 1); control thread on CPU 0; ECDSA P-256\n"
 	       "# latency in ns: p50 / p99 / p99.9 / max; recovery: queries / time until 256 answers "
 	       "average <= 2x steady (median, max)\n"
-	       "| names | cache entries | change | swaps | steady | first 1 ms after a swap "
-	       "| answers in first ms / per ms steady | signatures per swap | recovery |\n"
-	       "|---:|---:|---|---|---|---|---|---:|---|\n");
+	       "| names | cache entries | change | swaps | steady | steady signatures per 1000 answers "
+	       "| first 1 ms after a swap | answers in first ms / per ms steady | signatures per swap "
+	       "| recovery |\n"
+	       "|---:|---:|---|---|---|---:|---|---|---:|---|\n");
 	if (argc > 1)
 		bad |= run_scenario(&one);
 	else
