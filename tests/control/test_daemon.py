@@ -164,6 +164,10 @@ def run_checks(srv, tmp, com, org, conf):
        out + err)
     rc, out, err = srv.ctl("zone", "reload", "nonexistent.example")
     ok(rc == 1 and "unknown zone" in err, "reload of an unknown zone is an error", out + err)
+    for args in (("generate", "example.com"), ("retire", "example.com", "12345")):
+        rc, out, err = srv.ctl("key", *args)
+        ok(rc == 1 and "without a key directory" in err,
+           f"key {args[0]} without --keydir: exit 1 saying why", out + err)
     rc, out, err = srv.ctl("status", sock=os.path.join(tmp, "nothere.sock"))
     ok(rc == 2 and "nothere.sock" in err, "no daemon: exit 2 naming the socket", out + err)
 

@@ -166,8 +166,12 @@ unb64(const char *s, uint8_t *out)
 static inline void
 hex(const uint8_t *p, size_t n, char *out)
 {
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
 	out[2 * n] = 0;
 }
 
