@@ -182,13 +182,12 @@ key_line(struct ctl_buf *body, const struct ctl_keyset *ks, size_t k, int64_t no
 	ctl_buf_printf(body, "  tag=%u algorithm=%u (%s) flags=%u role=%s state=%s",
 		       sign_key_tag(key), sign_key_alg(key), sign_alg_name(sign_key_alg(key)),
 		       sign_key_flags(key), role, ctl_key_state_name(t, now));
-	if (strcmp(role, "revoked") == 0 && !(sign_key_flags(key) & SIGN_FLAG_REVOKE)) {
-		size_t len;
-		uint8_t rd[SIGN_DNSKEY_MAXLEN];
-		const uint8_t *p = sign_key_dnskey(key, &len);
-		memcpy(rd, p, len);
-		rd[1] |= SIGN_FLAG_REVOKE;
-		ctl_buf_printf(body, " revoked-tag=%u", sign_keytag(rd, len));
+	struct sign_key *revoked;
+	if (strcmp(role, "revoked") == 0 && !(sign_key_flags(key) & SIGN_FLAG_REVOKE) &&
+	    sign_key_dup(key, &revoked) == 0) {
+		sign_key_set_flags(revoked, sign_key_flags(key) | SIGN_FLAG_REVOKE);
+		ctl_buf_printf(body, " revoked-tag=%u", sign_key_tag(revoked));
+		sign_key_free(revoked);
 	}
 	key_times(body, t);
 	ctl_buf_printf(body, " file=%s\n", ks->files[k]);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control commands (status, zone list, zone reload, stats, help), kept
- * in one table in commands.c: a new command is one handler plus one row.
+ * The control commands (status, zone list, zone reload, key list, key
+ * generate|publish|activate|retire|remove, stats, help), kept in one table
+ * in commands.c: a new command is one handler plus one row.
  *
  * Threading: control thread only.
  */

@@ -2,7 +2,9 @@
 /*
  * The sigedge daemon: start-up (zones, first view, control socket, socket
  * backend), the control thread's event loop (control socket, SIGHUP, SIGTERM,
- * SIGINT through a signalfd), zone reloads and shutdown.
+ * SIGINT through a signalfd, and the timer that rebuilds a zone's key table
+ * when its DNSKEY signatures are due and at each timing event of its keys),
+ * zone reloads and shutdown.
  *
  * Threading: everything here runs on the control (main) thread, which is the
  * only writer of the published view.
