@@ -247,6 +247,7 @@ def run_checks(srv, tmp, keydir, conf, ksk, zsk):
     if ksk2 is None:
         return
     refusals(srv, keydir, ksk2, new_zsk)
+    unsigned_to_signed(srv)
     unwritable(srv, keydir, new_zsk)
     bad_keys(srv, tmp, keydir, ksk2, new_zsk)
 
@@ -405,6 +406,25 @@ def refusals(srv, keydir, ksk2, zsk):
     rc, out, err = srv.ctl("help")
     ok(all(f"key {c} " in out for c in ("generate", "publish", "activate", "retire", "remove")),
        "help lists the key commands", out)
+
+
+def unsigned_to_signed(srv):
+    """A key generated for an unsigned zone with a Publish time ahead signs it from then on."""
+    rc, out, err = srv.ctl("key", "generate", "example.org", "--algorithm", "15", "--publish", "+2")
+    m = re.search(r"^tag=(\d+) algorithm=15 \(ED25519\) flags=256 state=pending ", out, re.M)
+    ok(rc == 0 and m and "example.org: unsigned (no key published)" in out,
+       "key generate for an unsigned zone, published later: still unsigned", out + err)
+    if not m:
+        return
+    tag = int(m.group(1))
+    out = srv.kdig("example.org", "DNSKEY", "+dnssec")
+    ok("\tDNSKEY\t" not in out, "no DNSKEY before its Publish time", out)
+    ok(wait_for(lambda: re.search(r"\tRRSIG\tSOA 15 2 \d+ \d+ \d+ %d " % tag,
+                                  srv.kdig("example.org", "SOA", "+dnssec")), 6),
+       "at its Publish time the zone is signed by it", srv.kdig("example.org", "SOA", "+dnssec"))
+    out = srv.kdig("example.org", "DNSKEY", "+dnssec")
+    ok(re.search(r"\tRRSIG\tDNSKEY 15 2 \d+ \d+ \d+ %d " % tag, out),
+       "a lone key signs its DNSKEY RRset too", out)
 
 
 def snapshot(keydir):
