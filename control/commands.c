@@ -239,23 +239,30 @@ key_zone(struct ctl_daemon *d, const char *name, char *msg, size_t msglen)
 	return &d->zones.v[at];
 }
 
+/* What keys_commit does with the changed key. */
+enum commit {
+	COMMIT_NEW,     /* a new key: checked, its files must not exist */
+	COMMIT_CHANGE,  /* a changed key: checked (--force skips that), its files replaced */
+	COMMIT_FORCE,   /* a changed key, not checked */
+};
+
 /*
- * Make nks (taken over) zone z's keys: check it unless force, build its key
- * table at now, write key nks->keys[changed] into the key directory
- * (replacing its files if replace), then publish the table. Nothing changes
- * unless every step succeeds.
+ * Make nks (taken over) zone z's keys: check it (ctl_keyset_check) unless
+ * COMMIT_FORCE, build its key table at now, write key nks->keys[changed]
+ * into the key directory, then publish the table. Nothing changes unless
+ * every step succeeds.
  */
 static int
 keys_commit(struct ctl_daemon *d, struct ctl_zone *z, struct ctl_keyset *nks, size_t changed,
-	    bool replace, bool force, int64_t now, char *msg, size_t msglen)
+	    enum commit how, int64_t now, char *msg, size_t msglen)
 {
 	struct sign_keytable *t = NULL;
 	char err[1024];
-	int rc = force ? 0 : ctl_keyset_check(&z->keys, nks, now, err, sizeof(err));
+	int rc = how == COMMIT_FORCE ? 0 : ctl_keyset_check(&z->keys, nks, now, err, sizeof(err));
 
 	if (rc < 0) {
-		snprintf(msg, msglen, "zone %s: %s; nothing changed (--force to do it anyway)",
-			 z->name, err);
+		snprintf(msg, msglen, "zone %s: %s; nothing changed%s", z->name, err,
+			 how == COMMIT_CHANGE ? " (--force to do it anyway)" : "");
 		goto fail;
 	}
 	rc = ctl_keytable_build(nks, z->apex, z->served, z->nsec, d->cfg->workers, (uint32_t)now,
@@ -264,7 +271,8 @@ keys_commit(struct ctl_daemon *d, struct ctl_zone *z, struct ctl_keyset *nks, si
 		snprintf(msg, msglen, "zone %s: key table: %s; nothing changed", z->name, err);
 		goto fail;
 	}
-	rc = sign_keyfile_write(nks->keys[changed], d->cfg->keydir, replace, err, sizeof(err));
+	rc = sign_keyfile_write(nks->keys[changed], d->cfg->keydir, how != COMMIT_NEW, err,
+				sizeof(err));
 	if (rc < 0) {
 		snprintf(msg, msglen, "zone %s: writing the key: %s; nothing changed", z->name, err);
 		goto fail;
@@ -420,7 +428,7 @@ cmd_key_generate(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *bo
 		snprintf(msg, msglen, "out of memory");
 		return -ENOMEM;
 	}
-	rc = keys_commit(d, z, &nks, nks.n - 1, false, false, now, msg, msglen);
+	rc = keys_commit(d, z, &nks, nks.n - 1, COMMIT_NEW, now, msg, msglen);
 	if (rc < 0)
 		return rc;
 	ctl_log(CTL_LOG_INFO, "zone %s: key %u (algorithm %u) generated: %s", z->name,
@@ -500,7 +508,8 @@ key_set_time(struct ctl_daemon *d, enum key_time which, int argc, char **argv,
 	int64_t *slot[] = { &tm.publish, &tm.activate, &tm.inactive, &tm.remove };
 	*slot[which] = when;
 	sign_key_set_timing(key, &tm);
-	int rc = keys_commit(d, z, &nks, (size_t)at, true, force, now, msg, msglen);
+	int rc = keys_commit(d, z, &nks, (size_t)at, force ? COMMIT_FORCE : COMMIT_CHANGE, now,
+			     msg, msglen);
 	if (rc < 0)
 		return rc;
 	char t[16];

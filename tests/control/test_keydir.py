@@ -251,6 +251,12 @@ def run_checks(srv, tmp, keydir, conf, ksk, zsk):
     unwritable(srv, keydir, new_zsk)
     bad_keys(srv, tmp, keydir, ksk2, new_zsk)
 
+    rc, out, err = srv.ctl("key", "retire", "example.com", str(ksk2), "--force")
+    ok(rc == 0 and "state=retired" in out, "--force retires the only active KSK", out + err)
+    st = served(srv)
+    ok(st[2] == [new_zsk] and new_zsk in st[1] and ksk2 not in st[1] and
+       (257, ksk2) in st[0], "then the ZSK signs the DNSKEY RRset, the KSK stays published", st)
+
     # Repaired after a broken file: a new key table.
     zsk_priv = os.path.join(keydir, zsk + ".private")
     with open(zsk_priv) as f:
