@@ -1028,26 +1028,34 @@ sign_keyfile_write(const struct sign_key *k, const char *dir, bool replace, char
 
 	if (rc < 0)
 		return fail(err, errlen, rc, "%s: owner name cannot be a file name", dir);
-	if (k->has_private) {
-		rc = private_text(k, &text, &len);
-		if (rc < 0)
-			return fail(err, errlen, rc, "%s/%s.private: cannot export the private key",
-				    dir, base);
-		snprintf(name, sizeof(name), "%s.private", base);
-		rc = write_file(dir, name, text, len, 0600, replace, err, errlen);
+	/*
+	 * A new pair: the .private first, removed again if the .key fails, so
+	 * the pair goes in whole or not at all. A replaced pair: the .key first
+	 * (its timing lines are comments), the .private last, so a failure
+	 * leaves the timing that counts as it was.
+	 */
+	bool wrote_private = false;
+
+	for (int step = 0; step < 2; step++) {
+		bool priv = (step == 0) != replace;
+
+		if (priv && !k->has_private)
+			continue;
+		rc = priv ? private_text(k, &text, &len) : public_text(k, &text, &len);
+		if (rc < 0) {
+			fail(err, errlen, rc, "%s/%s.%s: %s", dir, base, priv ? "private" : "key",
+			     priv ? "cannot export the private key" : "out of memory");
+			break;
+		}
+		snprintf(name, sizeof(name), "%s.%s", base, priv ? "private" : "key");
+		rc = write_file(dir, name, text, len, priv ? 0600 : 0644, replace, err, errlen);
 		OPENSSL_cleanse(text, len);
 		free(text);
 		if (rc < 0)
-			return rc;
+			break;
+		wrote_private |= priv;
 	}
-	rc = public_text(k, &text, &len);
-	if (rc < 0)
-		return fail(err, errlen, rc, "%s/%s.key: out of memory", dir, base);
-	snprintf(name, sizeof(name), "%s.key", base);
-	rc = write_file(dir, name, text, len, 0644, replace, err, errlen);
-	free(text);
-	if (rc < 0 && k->has_private && !replace) {
-		/* The pair goes in whole or not at all. */
+	if (rc < 0 && wrote_private && !replace) {
 		char *priv;
 		if (asprintf(&priv, "%s/%s.private", dir, base) >= 0) {
 			unlink(priv);

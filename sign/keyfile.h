@@ -58,9 +58,13 @@ int sign_keyfile_load(const char *path, const uint8_t *zone, unsigned opts,
 
 /*
  * Write the pair into dir under its standard name (sign_keyfile_name): the
- * .private (if the key has a private part) mode 0600, then the .key mode
+ * .private (if the key has a private part) mode 0600 and the .key mode
  * 0644, each through a temporary file in dir, synced, then renamed into
- * place (replace) or linked only if the name is free (!replace).
+ * place (replace) or linked only if the name is free (!replace). A new
+ * pair (!replace) goes in whole or not at all: .private first, removed
+ * again if the .key fails. A replaced pair gets its .key first and its
+ * .private last, so that when this fails the .private, whose timing lines
+ * are the ones a load reads, is as it was (the .key's are comments).
  */
 int sign_keyfile_write(const struct sign_key *k, const char *dir, bool replace, char *err,
 		       size_t errlen);

@@ -243,7 +243,7 @@ static void
 test_write(const char *dir, const char *out)
 {
 	static const char extra[] = "Successor: 12345\nLifetime: 86400\n";
-	char path[4096];
+	char path[4096], path2[4096];
 	int rc;
 
 	for (size_t i = 0; i < NFIX; i++) {
@@ -296,6 +296,20 @@ test_write(const char *dir, const char *out)
 	       "exclusive write refuses an existing .key");
 	ok(access(path, F_OK) != 0, "and leaves no .private behind");
 	is_int(sign_keyfile_write(k, out, true, err, sizeof(err)), 0, "replace writes over");
+
+	/* A replacement that fails leaves the .private, whose timing counts, as it was. */
+	struct sign_key_timing tm = { .inactive = 1700000000 };
+	sign_key_set_timing(k, &tm);
+	unlink(path);
+	mkdir(path, 0700);
+	ok(sign_keyfile_write(k, out, true, err, sizeof(err)) < 0, "replace onto a directory fails");
+	snprintf(path2, sizeof(path2), "%s/Kexample.com.+013+48596.key", out);
+	char *keytext = slurp(path2);
+	ok(keytext && strstr(keytext, "; Inactive: 20231114221320") != NULL,
+	   "  the .key (timing only in comments) was replaced first");
+	free(keytext);
+	rmdir(path);
+	is_int(sign_keyfile_write(k, out, true, err, sizeof(err)), 0, "  then it succeeds");
 	sign_key_free(k);
 
 	/* Lines of the private file this module does not interpret are kept. */
