@@ -23,11 +23,14 @@
  * every cached signature unreachable: the recovery is the re-signing of
  * the working set.
  *
- * Usage: bench_swap                      the suite (1,000 names with the same
- *                                        keys and with a new ZSK, 100,000 names
- *                                        with the same keys; about 40 s)
- *        bench_swap --names N --interval MS --swaps K --change same|zsk
- *                   [--sigcache-entries N]
+ * Usage: bench_swap                      the suite (the apex DNSKEY, which is
+ *                                        served from the table and never
+ *                                        signed, alone: the swap itself; 1,000
+ *                                        names with the same keys and with a
+ *                                        new ZSK; 100,000 names with the same
+ *                                        keys; about 40 s)
+ *        bench_swap [--names N | --dnskey] [--interval MS] [--swaps K]
+ *                   [--change same|zsk] [--sigcache-entries N]
  */
 #include <pthread.h>
 #include <sched.h>
@@ -62,6 +65,7 @@ struct hist {
 struct scenario {
 	unsigned names, interval_ms, swaps;
 	int new_zsk;
+	int dnskey;     /* query the apex DNSKEY (served from the table, never signed) instead */
 	size_t cache_entries;
 };
 
@@ -92,8 +96,8 @@ struct run {
 static struct dns_zone *zone;
 static uint8_t apex[DNS_NAME_MAXLEN];
 static struct sign_key *ksk, *zsk[2];
-static uint8_t *queries;          /* ZONE_NAMES queries of QSTRIDE octets */
-static uint8_t qlens[ZONE_NAMES];
+static uint8_t *queries;          /* ZONE_NAMES + 1 queries of QSTRIDE octets */
+static uint8_t qlens[ZONE_NAMES + 1];
 static uint64_t generation;
 
 static uint64_t
@@ -159,6 +163,27 @@ fmt_ns(char *buf, size_t len, uint64_t v)
 		snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
+/* Query i for name and type, with EDNS 1232 and DO. */
+static void
+put_query(unsigned i, const char *name, uint16_t type)
+{
+	uint8_t *q = queries + (size_t)i * QSTRIDE;
+	dns_put16(q, (uint16_t)i);
+	dns_put16(q + 4, 1);
+	dns_put16(q + 10, 1);
+	int n = dns_name_from_str(name, q + DNS_HDR_LEN, DNS_NAME_MAXLEN);
+	if (n < 0)
+		die("bad name");
+	uint8_t *p = q + DNS_HDR_LEN + n;
+	dns_put16(p, type);
+	dns_put16(p + 2, DNS_C_IN);
+	p[4] = 0;
+	dns_put16(p + 5, DNS_T_OPT);
+	dns_put16(p + 7, 1232);
+	dns_put16(p + 11, DNS_EDNS_DO);
+	qlens[i] = (uint8_t)(DNS_HDR_LEN + n + 4 + 11);
+}
+
 static void
 make_zone(void)
 {
@@ -183,29 +208,16 @@ make_zone(void)
 	    sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_ZSK, apex, &zsk[1]) < 0)
 		die("cannot generate keys");
 
-	/* "nI.swap.example A" with EDNS 1232 and DO. */
-	queries = calloc(ZONE_NAMES, QSTRIDE);
+	/* Query i: "nI.swap.example A"; query ZONE_NAMES: "swap.example DNSKEY". */
+	queries = calloc(ZONE_NAMES + 1, QSTRIDE);
 	if (!queries)
 		die("out of memory");
 	for (unsigned i = 0; i < ZONE_NAMES; i++) {
-		uint8_t *q = queries + (size_t)i * QSTRIDE;
 		char name[64];
 		snprintf(name, sizeof(name), "n%u.swap.example", i);
-		dns_put16(q, (uint16_t)i);
-		dns_put16(q + 4, 1);
-		dns_put16(q + 10, 1);
-		int n = dns_name_from_str(name, q + DNS_HDR_LEN, DNS_NAME_MAXLEN);
-		if (n < 0)
-			die("bad name");
-		uint8_t *p = q + DNS_HDR_LEN + n;
-		dns_put16(p, DNS_T_A);
-		dns_put16(p + 2, DNS_C_IN);
-		p[4] = 0;
-		dns_put16(p + 5, DNS_T_OPT);
-		dns_put16(p + 7, 1232);
-		dns_put16(p + 11, DNS_EDNS_DO);
-		qlens[i] = (uint8_t)(DNS_HDR_LEN + n + 4 + 11);
+		put_query(i, name, DNS_T_A);
 	}
+	put_query(ZONE_NAMES, "swap.example", DNS_T_DNSKEY);
 }
 
 /* The next generation's table: the KSK with ZSK 0, or with ZSK 0 and 1 in turn when new_zsk. */
@@ -249,7 +261,7 @@ worker_main(void *arg)
 		die("out of memory");
 	/* The working set n0 .. n(N-1) in a random order (xorshift64 Fisher-Yates). */
 	for (unsigned i = 0; i < n; i++)
-		order[i] = i;
+		order[i] = r->sc.dnskey ? ZONE_NAMES : i;
 	for (unsigned i = n - 1; i > 0; i--) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		unsigned j = (unsigned)(x % (i + 1)), t = order[i];
@@ -260,8 +272,10 @@ worker_main(void *arg)
 	for (unsigned pass = 0; pass < 2; pass++)
 		for (unsigned i = 0; i < n; i++)
 			answer(r, order[i], out, &outlen);
-	if (DNS_RCODE(dns_get16(out + 2)) != DNS_R_NOERROR || dns_get16(out + 6) != 2) {
-		fprintf(stderr, "bench_swap: expected an A RR and its RRSIG\n");
+	/* A: the RR and its RRSIG; DNSKEY: KSK, ZSK and the KSK's RRSIG. */
+	if (DNS_RCODE(dns_get16(out + 2)) != DNS_R_NOERROR ||
+	    dns_get16(out + 6) != (r->sc.dnskey ? 3 : 2)) {
+		fprintf(stderr, "bench_swap: unexpected answer\n");
 		r->bad = 1;
 	}
 	uint64_t base_q = n < 200000 ? 200000 : n, t0 = now_ns(), prev = t0;
@@ -277,7 +291,7 @@ worker_main(void *arg)
 
 	uint64_t seen = 0, sw_at = 0, qsince = 0, bsum = 0, bstart = 0, miss0 = 0;
 	unsigned bn = 0, k = 0;
-	int recovering = 0;
+	int recovering = 0, in_window = 0;
 	prev = now_ns();
 	while (!atomic_load_explicit(&r->rt.stop, memory_order_relaxed)) {
 		uint64_t seq = atomic_load_explicit(&r->swap_seq, memory_order_acquire);
@@ -290,11 +304,8 @@ worker_main(void *arg)
 				r->steady_sigs += dp_counter_get(&r->w, DP_CNT_SIG_MISS) - steady0;
 			seen = seq;
 			sw_at = atomic_load_explicit(&r->swap_at, memory_order_relaxed);
-			recovering = r->nswaps < MAX_SWAPS;
-			if (recovering) {
-				r->nswaps++;
-				r->win_q[r->nswaps - 1] = 0;
-			}
+			recovering = in_window = 1;
+			r->win_q[r->nswaps++] = 0;
 			qsince = bsum = 0;
 			bn = 0;
 			bstart = prev;
@@ -307,15 +318,17 @@ worker_main(void *arg)
 			k = 0;
 		uint64_t t = now_ns(), lat = t - start;
 		prev = t;
-		if (!recovering) {
-			hist_add(&r->steady, lat);
-			continue;
-		}
 		unsigned s = r->nswaps - 1;
-		if (start < sw_at + WINDOW_NS) {
+		if (in_window && start < sw_at + WINDOW_NS) {
 			hist_add(&r->after, lat);
 			r->win_q[s]++;
+		} else {
+			in_window = 0;
+			if (!recovering)
+				hist_add(&r->steady, lat);
 		}
+		if (!recovering)
+			continue;
 		qsince++;
 		bsum += lat;
 		if (++bn == BLOCK) {
@@ -387,8 +400,13 @@ report(struct run *r)
 	qsort(recq, nrec, sizeof(recq[0]), cmp_u64);
 	qsort(recms, nrec, sizeof(recms[0]), cmp_dbl);
 
-	printf("| %u | %zu | %s | %u x %u ms | %s / %s / %s / %s | %.2f | %s / %s / %s / %s | %llu / %.0f | %llu |",
-	       sc->names, sc->cache_entries, sc->new_zsk ? "new ZSK" : "same keys", n, sc->interval_ms,
+	char what[32];
+	if (sc->dnskey)
+		snprintf(what, sizeof(what), "apex DNSKEY");
+	else
+		snprintf(what, sizeof(what), "%u names, A", sc->names);
+	printf("| %s | %zu | %s | %u x %u ms | %s / %s / %s / %s | %.2f | %s / %s / %s / %s | %llu / %.0f | %llu |",
+	       what, sc->cache_entries, sc->new_zsk ? "new ZSK" : "same keys", n, sc->interval_ms,
 	       s[0], s[1], s[2], s[3], 1000.0 * (double)r->steady_sigs / (double)(r->steady.n ? r->steady.n : 1),
 	       a[0], a[1], a[2], a[3],
 	       n ? (unsigned long long)win[n / 2] : 0ull, 1e6 / r->steady_mean,
@@ -409,7 +427,7 @@ run_scenario(const struct scenario *sc)
 	pthread_t th;
 	struct timespec ts = { 0, 1000000 };
 
-	if (!r || sc->names == 0 || sc->names > ZONE_NAMES || sc->swaps > MAX_SWAPS)
+	if (!r || sc->names == 0 || sc->names > ZONE_NAMES || sc->swaps >= MAX_SWAPS)
 		die("bad scenario");
 	r->sc = *sc;
 	r->steady.b = calloc(HIST_NS, sizeof(uint64_t));
@@ -482,16 +500,22 @@ int
 main(int argc, char **argv)
 {
 	static const struct scenario suite[] = {
-		{ 1000, 100, 20, 0, DP_SIGCACHE_DEFAULT },
-		{ 1000, 100, 20, 1, DP_SIGCACHE_DEFAULT },
-		{ 100000, 8000, 2, 0, 262144 },
+		{ 1, 100, 20, 0, 1, DP_SIGCACHE_DEFAULT },
+		{ 1000, 100, 20, 0, 0, DP_SIGCACHE_DEFAULT },
+		{ 1000, 100, 20, 1, 0, DP_SIGCACHE_DEFAULT },
+		{ 100000, 8000, 2, 0, 0, 262144 },
 	};
-	struct scenario one = { 1000, 100, 20, 0, DP_SIGCACHE_DEFAULT };
+	struct scenario one = { 1000, 100, 20, 0, 0, DP_SIGCACHE_DEFAULT };
 	int bad = 0;
 
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dnskey")) {
+			one.dnskey = 1;
+			one.names = 1;
+			continue;
+		}
 		if (i + 1 >= argc)
-			die("usage: bench_swap [--names N] [--interval MS] [--swaps K] "
+			die("usage: bench_swap [--names N | --dnskey] [--interval MS] [--swaps K] "
 			    "[--change same|zsk] [--sigcache-entries N]");
 		if (!strcmp(argv[i], "--names"))
 			one.names = (unsigned)num(argv[++i]);
@@ -501,8 +525,10 @@ main(int argc, char **argv)
 			one.swaps = (unsigned)num(argv[++i]);
 		else if (!strcmp(argv[i], "--sigcache-entries"))
 			one.cache_entries = num(argv[++i]);
-		else if (!strcmp(argv[i], "--change"))
-			one.new_zsk = !strcmp(argv[++i], "zsk");
+		else if (!strcmp(argv[i], "--change") && !strcmp(argv[i + 1], "zsk"))
+			one.new_zsk = 1, i++;
+		else if (!strcmp(argv[i], "--change") && !strcmp(argv[i + 1], "same"))
+			one.new_zsk = 0, i++;
 		else
 			die("unknown option");
 	}
@@ -511,7 +537,7 @@ main(int argc, char **argv)
 	printf("# key-table swaps seen by one worker (CPU 1); control thread on CPU 0; ECDSA P-256\n"
 	       "# latency in ns: p50 / p99 / p99.9 / max; recovery: queries / time until 256 answers "
 	       "average <= 2x steady (median, max)\n"
-	       "| names | cache entries | change | swaps | steady | steady signatures per 1000 answers "
+	       "| queries | cache entries | change | swaps | steady | steady signatures per 1000 answers "
 	       "| first 1 ms after a swap | answers in first ms / per ms steady | signatures per swap "
 	       "| recovery |\n"
 	       "|---:|---:|---|---|---|---:|---|---|---:|---|\n");
