@@ -221,8 +221,9 @@ test_worker(void)
 	const char *want[DP_CNT__MAX] = {
 		"rx", "tx", "dropped", "udp", "tcp", "edns", "do", "truncated", "noerror",
 		"formerr", "servfail", "nxdomain", "notimp", "refused", "badvers", "nodata",
-		"referral", "tcp-conn", "signed", "sigcache-hit", "sigcache-miss",
+		"referral", "tcp-conn", "signed", "sigcache-hit", "sigcache-miss", "sign-limited",
 	};
+	_Static_assert(sizeof(want) / sizeof(want[0]) == DP_CNT__MAX, "a name for every counter");
 	bool all = true, zero = true;
 
 	for (unsigned i = 0; i < DP_CNT__MAX; i++) {

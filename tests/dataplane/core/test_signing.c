@@ -513,7 +513,8 @@ test_nsec_mode(void)
 /*
  * A budget of 20 signatures a second: a burst of unique names over UDP
  * spends it and is then answered TC; cached answers and TCP stay signed;
- * the bucket refills with time.
+ * the bucket refills with time. The bucket earns 20 a second while the
+ * burst runs, so the bound on what is signed counts the burst's duration.
  */
 static void
 test_budget(const struct sign_keytable *t)
@@ -528,6 +529,8 @@ test_budget(const struct sign_keytable *t)
 	atomic_store(&slot.keys, t);
 	ask_size("www.engine.example", DNS_T_A, true, 1232); /* cached before the flood */
 	uint64_t limited = dp_counter_get(&w, DP_CNT_SIGN_LIMITED);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned i = 0; i < 40; i++) {
 		snprintf(name, sizeof(name), "flood%u.engine.example", i);
 		ask_size(name, DNS_T_A, true, 1232);
@@ -539,8 +542,12 @@ test_budget(const struct sign_keytable *t)
 		else
 			bad++;
 	}
-	ok(signed_n >= 9 && signed_n <= 21 && tc + signed_n == 40 && bad == 0,
-	   "budget of 20/s: %u unique names signed, then %u empty TC replies", signed_n, tc);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	unsigned most = 20 + (unsigned)(secs * 20) + 1;
+	ok(signed_n >= 9 && signed_n <= most && tc > 0 && tc + signed_n == 40 && bad == 0,
+	   "budget of 20/s: %u unique names signed (at most %u in %.3f s), then %u empty TC "
+	   "replies", signed_n, most, secs, tc);
 	is_int(dp_counter_get(&w, DP_CNT_SIGN_LIMITED) - limited, tc, "  counted as sign-limited");
 	ask_size("www.engine.example", DNS_T_A, true, 1232);
 	ok(!ldns_pkt_tc(pkt) && sigs_over(ldns_pkt_answer(pkt), LDNS_RR_TYPE_A) == 1,
