@@ -4,10 +4,10 @@
  * CPU 1 answers DO=1 A queries for a working set of names of a generated
  * signed zone (ECDSA P-256, KSK + ZSK), back to back through the engine (no
  * I/O), timing every answer. A control thread on CPU 0 publishes a prebuilt
- * key table every INTERVAL ms the way the daemon does (one atomic exchange,
- * an epoch grace period, then the old table freed), either with the same
- * keys (a new generation, as when the DNSKEY RRset is re-signed) or with the
- * other of two zone-signing keys (a real key change).
+ * key table every INTERVAL ms through the daemon's own ctl_publish_keytable
+ * (one release store, an epoch grace period, then the old table freed),
+ * either with the same keys (a new generation, as when the DNSKEY RRset is
+ * re-signed) or with the other of two zone-signing keys (a real key change).
  *
  * For each case it prints one row of a Markdown table:
  *   - answer latency (ns) p50, p99, p99.9 and max, in steady state (answers
@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control/publish.h"
 #include "dataplane/core/engine.h"
 #include "dataplane/core/worker.h"
 #include "dns/name.h"
@@ -76,8 +77,6 @@ struct run {
 	struct dp_runtime rt;
 	struct dp_worker w;
 	struct dp_zone_slot slot;
-	struct dp_zone_slot *slots[1];
-	struct dp_view view;
 	_Atomic int ready;            /* worker: warm and steady mean measured */
 	_Atomic uint64_t swap_seq;    /* control: swaps published */
 	_Atomic uint64_t swap_at;     /* control: CLOCK_MONOTONIC ns of the last swap */
@@ -91,6 +90,11 @@ struct run {
 	double rec_ms[MAX_SWAPS];
 	uint64_t sigs[MAX_SWAPS];     /* signatures made from the swap to the recovery */
 	int bad;
+};
+
+struct bench_view {
+	struct dp_view v;
+	struct dp_zone_slot *slots[1];
 };
 
 static struct dns_zone *zone;
@@ -424,6 +428,7 @@ static int
 run_scenario(const struct scenario *sc)
 {
 	struct run *r = calloc(1, sizeof(*r));
+	struct ctl_publisher pub;
 	pthread_t th;
 	struct timespec ts = { 0, 1000000 };
 
@@ -436,17 +441,18 @@ run_scenario(const struct scenario *sc)
 		die("out of memory");
 	dp_runtime_init(&r->rt);
 	r->rt.sigcache_entries = sc->cache_entries;
-	ck_epoch_record_t *ctl = dp_epoch_record_get(&r->rt);
-	if (!ctl || dp_worker_init(&r->w, &r->rt, 0) < 0)
+	if (ctl_publish_init(&pub, &r->rt) < 0 || dp_worker_init(&r->w, &r->rt, 0) < 0)
 		die("worker setup failed (is --sigcache-entries a power of two?)");
+	/* The view and its slot array in one allocation, as ctl_publish_view wants. */
 	struct dns_zone *zones[1] = { zone };
-	r->slots[0] = &r->slot;
-	atomic_init(&r->slot.keys, table(sc->new_zsk));
-	r->view = (struct dp_view){ .zones = dns_zoneset_new(zones, 1), .slots = r->slots,
-				    .udp_max = 1232 };
-	if (!r->view.zones)
+	struct bench_view *bv = malloc(sizeof(*bv));
+	if (!bv || !(bv->v.zones = dns_zoneset_new(zones, 1)))
 		die("out of memory");
-	atomic_store_explicit(&r->rt.view, &r->view, memory_order_release);
+	bv->slots[0] = &r->slot;
+	bv->v.slots = bv->slots;
+	bv->v.udp_max = 1232;
+	ctl_publish_keytable(&pub, &r->slot, table(sc->new_zsk));
+	ctl_publish_view(&pub, &bv->v);
 	if (pthread_create(&th, NULL, worker_main, r) != 0)
 		die("pthread_create failed");
 	while (!atomic_load(&r->ready))
@@ -463,10 +469,7 @@ run_scenario(const struct scenario *sc)
 			break;
 		atomic_store_explicit(&r->swap_at, now_ns(), memory_order_relaxed);
 		atomic_fetch_add_explicit(&r->swap_seq, 1, memory_order_release);
-		const struct sign_keytable *old =
-			atomic_exchange_explicit(&r->slot.keys, next, memory_order_acq_rel);
-		dp_epoch_synchronize(&r->rt, ctl);
-		sign_keytable_free((struct sign_keytable *)old);
+		ctl_publish_keytable(&pub, &r->slot, next);
 		next = table(sc->new_zsk);
 	}
 	atomic_store(&r->rt.stop, true);
@@ -475,11 +478,10 @@ run_scenario(const struct scenario *sc)
 
 	report(r);
 	int bad = r->bad;
-	sign_keytable_free((struct sign_keytable *)atomic_load(&r->slot.keys));
-	dp_epoch_record_put(ctl);
+	ctl_publish_keytable(&pub, &r->slot, NULL);
+	ctl_publish_fini(&pub);
 	dp_worker_fini(&r->w);
 	dp_runtime_fini(&r->rt);
-	dns_zoneset_free((struct dns_zoneset *)r->view.zones);
 	free(r->steady.b);
 	free(r->after.b);
 	free(r);
