@@ -61,6 +61,9 @@ ctl_publish_keytable(struct ctl_publisher *p, struct dp_zone_slot *slot, struct 
 	struct sign_keytable *old = (struct sign_keytable *)atomic_load_explicit(
 		&slot->keys, memory_order_relaxed);
 
+	/* Not yet published, so still ours to change: keep the cached signatures. */
+	if (t && old && sign_keytable_signs_alike(old, t))
+		t->sig_generation = old->sig_generation;
 	/* Release: the table is complete before a worker's acquire load can see it. */
 	atomic_store_explicit(&slot->keys, t, memory_order_release);
 	if (!old)

@@ -38,7 +38,10 @@ void ctl_publish_view(struct ctl_publisher *p, struct dp_view *v);
 
 /*
  * Make t (NULL: unsigned) the key table in slot, which lives as long as its
- * zone is served. Takes ownership of t. Returns after no worker can still be
+ * zone is served. When t signs alike the table it replaces
+ * (sign_keytable_signs_alike), it first takes over that table's
+ * sig_generation, so the workers' cached signatures stay in use. Takes
+ * ownership of t. Returns after no worker can still be
  * using the table slot held before, which is then freed.
  */
 void ctl_publish_keytable(struct ctl_publisher *p, struct dp_zone_slot *slot,

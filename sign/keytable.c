@@ -102,6 +102,23 @@ soa_neg_ttl(const struct dns_zone *z, uint32_t *out)
 	return 0;
 }
 
+bool
+sign_keytable_signs_alike(const struct sign_keytable *a, const struct sign_keytable *b)
+{
+	if (a->apex_len != b->apex_len || memcmp(a->apex, b->apex, a->apex_len) != 0 ||
+	    a->validity.bucket != b->validity.bucket ||
+	    a->validity.lifetime != b->validity.lifetime ||
+	    a->validity.inception_offset != b->validity.inception_offset || a->nzsk != b->nzsk)
+		return false;
+	for (unsigned i = 0; i < a->nzsk; i++) {
+		size_t la, lb;
+		const uint8_t *da = sign_key_dnskey(a->zsk[i], &la), *db = sign_key_dnskey(b->zsk[i], &lb);
+		if (la != lb || memcmp(da, db, la) != 0)
+			return false;
+	}
+	return true;
+}
+
 void
 sign_keytable_free(struct sign_keytable *t)
 {
@@ -298,7 +315,7 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 
 	dns_name_lower(apex, p->apex);
 	b += apex_len;
-	t->generation = p->generation;
+	t->generation = t->sig_generation = p->generation;
 	t->apex = apex;
 	t->apex_len = (uint8_t)apex_len;
 	t->denial = p->denial;

@@ -37,8 +37,16 @@ enum sign_denial {
 #define SIGN_KEYTABLE_MAXZSK 4  /* active zone-signing keys at once (rollovers, algorithms) */
 
 struct sign_keytable {
-	uint64_t generation;          /* unique in the process, never reused: the signature
-				       * cache keys on it */
+	uint64_t generation;          /* unique in the process, never reused */
+	/*
+	 * What the signature cache keys on: generation when built. Before
+	 * publishing a table in place of one that signs alike
+	 * (sign_keytable_signs_alike), the control thread gives it its
+	 * predecessor's value, so the signatures cached under the old table
+	 * stay usable; any change of the zone-signing keys or the validity
+	 * policy keeps the fresh value, making the old entries unreachable.
+	 */
+	uint64_t sig_generation;
 	const uint8_t *apex;          /* lowercased wire name */
 	uint8_t apex_len;
 	uint8_t denial;               /* enum sign_denial */
@@ -120,6 +128,13 @@ unsigned sign_key_roles(const struct sign_key *const *keys, const unsigned *stat
  */
 int sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable **out,
 			char *err, size_t errlen);
+
+/*
+ * Whether a and b make the same RRSIGs for the same RRset at the same time:
+ * same apex, validity policy, and zone-signing keys in the same order with
+ * the same algorithm and DNSKEY RDATA (hence key tag and key material).
+ */
+bool sign_keytable_signs_alike(const struct sign_keytable *a, const struct sign_keytable *b);
 
 /* Free a table and its signer contexts (control thread, after the grace period). */
 void sign_keytable_free(struct sign_keytable *t);

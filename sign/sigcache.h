@@ -47,7 +47,9 @@
  * takes from a counter when it creates a zone, never reused), and
  * generation must change whenever a zone's signing keys or validity policy
  * change (a process-wide counter satisfies both, even across removing and
- * re-adding a zone).
+ * re-adding a zone). It may stay the same across a change that makes the
+ * same signatures, e.g. new RRSIGs over the DNSKEY RRset (see
+ * sign_keytable.sig_generation).
  *
  * Owner case: give the owner lowercased (dns_name_lower). The RRSIG does
  * not depend on the owner's case, so a mixed-case owner can only cost a

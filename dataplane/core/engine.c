@@ -24,8 +24,9 @@ struct signing {
 	struct dp_worker *w;
 	/*
 	 * The zone's slot address identifies it in the cache. An address
-	 * reused by a later zone comes with a new key table, whose generation
-	 * (unique in the process) keeps the old entries unreachable.
+	 * reused by a later zone comes with a new key table, whose
+	 * sig_generation (fresh unless carried over from a table in the same
+	 * slot that signs alike) keeps the old entries unreachable.
 	 */
 	uint64_t zone_id;
 	uint32_t inception, expiration;
@@ -157,7 +158,7 @@ put_sigs(struct reply *r, const uint8_t *owner, const struct sign_rrset_ref *rr,
 	const struct sign_keytable *kt = sg->kt;
 	struct sign_cache_key key = {
 		.zone = sg->zone_id,
-		.generation = kt->generation,
+		.generation = kt->sig_generation,
 		.content_hash = sign_cache_content_hash(rr->ttl, rr->rdata, rr->rdlen),
 		.inception = sg->inception,
 		.type = rr->type,

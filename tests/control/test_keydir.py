@@ -242,6 +242,7 @@ def run_checks(srv, tmp, keydir, conf, ksk, zsk):
     ok("status: NOERROR" in out and "\tDNSKEY\t" not in out and "\tRRSIG\t" not in out,
        "the zone without keys is served unsigned", out)
 
+    cache_survives_reload(srv)
     new_zsk = zsk_rollover(srv, keydir, ksk_tag, zsk_tag)
     ksk2 = ksk_revocation(srv, keydir, ksk, ksk_tag, new_zsk)
     if ksk2 is None:
@@ -291,6 +292,37 @@ def run_checks(srv, tmp, keydir, conf, ksk, zsk):
     except subprocess.TimeoutExpired:
         rc = None
     ok(rc == 0, f"SIGTERM: exit status 0 (got {rc})")
+
+
+def counters(srv):
+    rc, out, err = srv.ctl("stats")
+    return {k: int(v) for k, v in re.findall(r"^([a-z-]+): (\d+)$", out, re.M)}
+
+
+def cache_survives_reload(srv):
+    """
+    A reload that leaves the zone-signing keys as they were publishes a new
+    key table that signs alike: the signatures cached before stay in use.
+    One source port keeps the queries on one worker (and its cache).
+    """
+    sport = free_port()
+    ask = lambda: srv.kdig("www.example.com", "A", "+dnssec", "+notcp", "-b",
+                           f"127.0.0.1#{sport}")
+    ask()
+    before = counters(srv)
+    out = ask()
+    mid = counters(srv)
+    ok("\tRRSIG\tA " in out and mid["sigcache-miss"] == before["sigcache-miss"] and
+       mid["sigcache-hit"] > before["sigcache-hit"], "a repeated signed answer is a cache hit",
+       (before, mid))
+    rc, out, err = srv.ctl("zone", "reload", "example.com")
+    ok(rc == 0 and re.search(r"^example\.com: keys: 2, generation \d+$", out, re.M),
+       "reload with the same keys: a new key table", out + err)
+    out = ask()
+    after = counters(srv)
+    ok("\tRRSIG\tA " in out and after["sigcache-miss"] == mid["sigcache-miss"] and
+       after["sigcache-hit"] > mid["sigcache-hit"],
+       "after the swap the cached signature is still used (no new signature)", (mid, after))
 
 
 def zsk_rollover(srv, keydir, ksk_tag, zsk_tag):

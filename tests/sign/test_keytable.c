@@ -438,6 +438,41 @@ main(void)
 
 	timing_cases(ksk15, ksk15b, zsk13, zsk8);
 
+	/* Tables that sign alike: what lets cached signatures survive a swap. */
+	{
+		const struct sign_key *a[] = { ksk15, zsk13 }, *b[] = { ksk15b, zsk13 },
+				      *c[] = { ksk15, zsk13b }, *d[] = { ksk15, zsk13, zsk8 };
+		struct sign_keytable *ta = NULL, *tb = NULL, *tc = NULL, *td = NULL, *tv = NULL;
+		struct sign_keytable_params p = params(a, 2);
+		sign_keytable_build(&p, &ta, err, sizeof(err));
+		p = params(b, 2);
+		p.generation = 43;
+		p.now = NOW + 86400;
+		p.denial = SIGN_DENIAL_NSEC;
+		sign_keytable_build(&p, &tb, err, sizeof(err));
+		p = params(c, 2);
+		sign_keytable_build(&p, &tc, err, sizeof(err));
+		p = params(d, 3);
+		sign_keytable_build(&p, &td, err, sizeof(err));
+		p = params(a, 2);
+		p.validity.lifetime += 3600;
+		sign_keytable_build(&p, &tv, err, sizeof(err));
+		ok(ta && tb && tc && td && tv, "tables for the sign-alike cases build");
+		ok(ta && ta->sig_generation == 42 && tb && tb->sig_generation == 43,
+		   "a table's sig_generation starts as its generation");
+		ok(ta && tb && sign_keytable_signs_alike(ta, tb),
+		   "same ZSK, another KSK, build time and denial: signs alike");
+		ok(ta && tc && !sign_keytable_signs_alike(ta, tc), "another ZSK: not alike");
+		ok(ta && td && !sign_keytable_signs_alike(ta, td) && !sign_keytable_signs_alike(td, ta),
+		   "a ZSK added or removed: not alike");
+		ok(ta && tv && !sign_keytable_signs_alike(ta, tv), "another validity policy: not alike");
+		sign_keytable_free(ta);
+		sign_keytable_free(tb);
+		sign_keytable_free(tc);
+		sign_keytable_free(td);
+		sign_keytable_free(tv);
+	}
+
 	/* Errors. */
 	{
 		const struct sign_key *keys[SIGN_KEYTABLE_MAXZSK + 2] = { ksk15 };
