@@ -98,6 +98,10 @@ for p in $port_s $port_k; do
 	done
 done
 
+# busy FILE -> the last round's share of CPU 1 the server used (answers/s x CPU ns per answer):
+# under 100% at dnsperf's maximum, either dnsperf or other work on the machine held it back.
+busy() { tail -1 "$1" | awk '{printf "%.0f%%", $1 * $2 / 1e7}'; }
+
 sig_stat() { "$build/control/sigedgectl" -s "$tmp/ctl.sock" stats | awk -v k="$1:" '$1 == k {print $2}'; }
 
 echo "# sigedge vs knotd mod-onlinesign, ECDSA P-256, 1 worker each on CPU 1, dnsperf -D on CPU 0"
@@ -115,11 +119,14 @@ if [ "$work" = all ] || [ "$work" = unique ]; then
 		dnsperf_run $knot_pid $port_k "$tmp/unique" "$secs" -D -q 200 -c 4 >> "$tmp/k.unique"
 		taskset -c 1 openssl speed -seconds $((secs < 3 ? secs : 3)) ecdsap256 2>/dev/null \
 			| awk '/bits ecdsa \(nistp256\)/ {print $7}' >> "$tmp/openssl"
-		echo "unique round $r: sigedge $(tail -1 "$tmp/s.unique")  knotd $(tail -1 "$tmp/k.unique")  (qps cpu-ns/answer)  openssl sign/s $(tail -1 "$tmp/openssl")"
+		echo "unique round $r: sigedge $(tail -1 "$tmp/s.unique") busy $(busy "$tmp/s.unique")  knotd $(tail -1 "$tmp/k.unique") busy $(busy "$tmp/k.unique")  (qps cpu-ns/answer)  openssl sign/s $(tail -1 "$tmp/openssl")"
 		awk -v q="$(tail -1 "$tmp/s.unique" | cut -d' ' -f1)" -v s="$secs" -v n="$lines" \
 			'BEGIN {if (q * s >= n) print "warning: the query file wrapped: names repeated"}'
 	done
 	rm -f "$tmp/unique"
+	# An answer over a signing budget (--sign-rate) is TC, not signed: none may be.
+	limited=$(sig_stat sign-limited)
+	[ "${limited:-0}" = 0 ] || echo "warning: sigedge sent $limited answers TC for want of signing budget"
 fi
 
 if [ "$work" = all ] || [ "$work" = cached ]; then
@@ -136,7 +143,7 @@ if [ "$work" = all ] || [ "$work" = cached ]; then
 		for r in $(seq "$rounds"); do
 			dnsperf_run $sig_pid $port_s "$tmp/cached" "$secs" -D "${args[@]}" >> "$tmp/s.$mode"
 			dnsperf_run $knot_pid $port_k "$tmp/cached" "$secs" -D "${args[@]}" >> "$tmp/k.$mode"
-			echo "cached round $r $mode: sigedge $(tail -1 "$tmp/s.$mode")  knotd $(tail -1 "$tmp/k.$mode")  (qps cpu-ns/answer)"
+			echo "cached round $r $mode: sigedge $(tail -1 "$tmp/s.$mode") busy $(busy "$tmp/s.$mode")  knotd $(tail -1 "$tmp/k.$mode") busy $(busy "$tmp/k.$mode")  (qps cpu-ns/answer)"
 		done
 	done
 	hits=$(( $(sig_stat sigcache-hit) - hit1 )); misses=$(( $(sig_stat sigcache-miss) - miss1 ))
