@@ -94,6 +94,8 @@ cmd_status(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body, ch
 	ctl_buf_printf(body, "zones: %zu\n", d->zones.n);
 	ctl_buf_printf(body, "udp-max-payload: %u\n", cfg->udp_max_payload);
 	ctl_buf_printf(body, "tcp-idle-timeout: %u\n", cfg->tcp_idle_ms);
+	ctl_buf_printf(body, "sigcache-entries: %u\n", cfg->sigcache_entries);
+	ctl_buf_printf(body, "sign-rate: %u\n", cfg->sign_rate);
 	ctl_buf_printf(body, "control: %s\n", cfg->control_path);
 	return 0;
 }
