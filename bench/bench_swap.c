@@ -19,16 +19,18 @@
  *   - signatures made per swap, and the recovery: queries (and ms) from
  *     the swap until a block of 256 consecutive answers averages at most
  *     twice the steady-state mean latency (median and max over swaps).
- * The signature cache keys on the table generation, so every swap makes
- * every cached signature unreachable: the recovery is the re-signing of
- * the working set.
+ * The signature cache keys on the table's sig_generation, which a new
+ * table takes over from the one it replaces when both sign alike (same
+ * zone-signing keys and validity): a table with the same keys keeps every
+ * cached signature, a ZSK change makes them all unreachable and the
+ * recovery is the re-signing of the working set.
  *
  * Usage: bench_swap                      the suite (the apex DNSKEY, which is
  *                                        served from the table and never
  *                                        signed, alone: the swap itself; 1,000
  *                                        names with the same keys and with a
- *                                        new ZSK; 100,000 names with the same
- *                                        keys; about 40 s)
+ *                                        new ZSK; 100,000 names with a new
+ *                                        ZSK; about 40 s)
  *        bench_swap [--names N | --dnskey] [--interval MS] [--swaps K]
  *                   [--change same|zsk] [--sigcache-entries N]
  */
@@ -505,7 +507,7 @@ main(int argc, char **argv)
 		{ 1, 100, 20, 0, 1, DP_SIGCACHE_DEFAULT },
 		{ 1000, 100, 20, 0, 0, DP_SIGCACHE_DEFAULT },
 		{ 1000, 100, 20, 1, 0, DP_SIGCACHE_DEFAULT },
-		{ 100000, 8000, 2, 0, 0, 262144 },
+		{ 100000, 8000, 2, 1, 0, 262144 },
 	};
 	struct scenario one = { 1000, 100, 20, 0, 0, DP_SIGCACHE_DEFAULT };
 	int bad = 0;
