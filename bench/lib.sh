@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 #
 # Shell functions shared by the end-to-end load scripts (sourced, not run).
 # Servers run on CPU 1, the load generator on CPU 0. bench_init sets:
