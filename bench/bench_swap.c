@@ -4,7 +4,8 @@
  * CPU 1 answers DO=1 A queries for a working set of names of a generated
  * signed zone (ECDSA P-256, KSK + ZSK), back to back through the engine (no
  * I/O), timing every answer. A control thread on CPU 0 publishes a prebuilt
- * key table every INTERVAL ms through the daemon's own ctl_publish_keytable
+ * key table (built half an interval earlier) every INTERVAL ms through the
+ * daemon's own ctl_publish_keytable
  * (one release store, an epoch grace period, then the old table freed),
  * either with the same keys (a new generation, as when the DNSKEY RRset is
  * re-signed) or with the other of two zone-signing keys (a real key change).
@@ -112,6 +113,14 @@ now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+sleep_until(uint64_t ns)
+{
+	struct timespec d = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &d, NULL) != 0)
+		;
 }
 
 static void
@@ -460,23 +469,24 @@ run_scenario(const struct scenario *sc)
 	while (!atomic_load(&r->ready))
 		nanosleep(&ts, NULL);
 
-	struct sign_keytable *next = table(sc->new_zsk);
-	uint64_t deadline = now_ns();
+	/*
+	 * Each table is built half an interval before it is published, so the
+	 * control thread does after a swap only what the daemon's does: the
+	 * grace period and freeing the old table.
+	 */
+	uint64_t half = (uint64_t)sc->interval_ms * 500000u, at = now_ns();
 	for (unsigned i = 0; i <= sc->swaps; i++) {
-		deadline += (uint64_t)sc->interval_ms * 1000000u;
-		struct timespec d = { (time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u) };
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &d, NULL) != 0)
-			;
+		sleep_until(at += half);
 		if (i == sc->swaps)
 			break;
+		struct sign_keytable *next = table(sc->new_zsk);
+		sleep_until(at += half);
 		atomic_store_explicit(&r->swap_at, now_ns(), memory_order_relaxed);
 		atomic_fetch_add_explicit(&r->swap_seq, 1, memory_order_release);
 		ctl_publish_keytable(&pub, &r->slot, next);
-		next = table(sc->new_zsk);
 	}
 	atomic_store(&r->rt.stop, true);
 	pthread_join(th, NULL);
-	sign_keytable_free(next);
 
 	report(r);
 	int bad = r->bad;
