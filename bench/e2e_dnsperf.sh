@@ -29,7 +29,7 @@ while getopts "b:r:t:Q:D" opt; do
 	t) secs=$OPTARG ;;
 	Q) rate=$OPTARG ;;
 	D) do_flag=-D ;;
-	*) sed -n '3,17p' "$0"; exit 2 ;;
+	*) sed -n '3,15p' "$0"; exit 2 ;;
 	esac
 done
 
