@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A view of one zone signed online, for the engine benchmarks: a key-signing
- * key and a zone-signing key of one algorithm are generated, a key table
- * for one worker (id 0, as the in-memory driver's) is built and published
- * in the zone's slot. Plain C that C++ can include.
+ * A view of one zone signed online, for the engine benchmarks: the zone is
+ * signed by support_sign_zone (tests/support/signed_zone.h) for one worker
+ * (id 0, as the in-memory driver's). Plain C that C++ can include.
  */
 #ifndef SIGEDGE_BENCH_SIGNED_VIEW_H
 #define SIGEDGE_BENCH_SIGNED_VIEW_H

@@ -2,7 +2,10 @@
 /*
  * libFuzzer target: arbitrary bytes as a query to the engine, over UDP and
  * over TCP, through the in-memory backend. Zones: the bundled example and
- * the test zones (delegations, wildcards, CNAME chains, a child zone).
+ * the test zones (delegations, wildcards, CNAME chains, a child zone), all
+ * but one signed online, with both denial methods and two algorithms, so
+ * queries with DO reach every signing path (a parent and its child both
+ * signed, secure and insecure delegations).
  * Every reply must fit its buffer, echo the query ID, have QR set, and parse
  * as a DNS message (ldns is the judge); any violation aborts, which the
  * fuzzer reports as a crash with the input that caused it.
@@ -13,9 +16,13 @@
 #include <string.h>
 
 #include "dataplane/core/engine.h"
+#include "dataplane/core/worker.h"
 #include "dataplane/io/memory.h"
 #include "dns/wire.h"
 #include "dns/zone.h"
+#include "sign/key.h"
+#include "sign/keytable.h"
+#include "tests/support/signed_zone.h"
 
 #ifndef SIGEDGE_SRCDIR
 #error "SIGEDGE_SRCDIR must name the source root"
@@ -24,14 +31,21 @@
 static struct dp_view view;
 static struct dp_mem *mem;
 
+/* alg 0: served unsigned. */
 static const struct {
 	const char *origin, *path;
+	uint8_t alg, denial;
 } zones[] = {
-	{ "example.com", "zones/example.com.zone" },
-	{ "sub.example.com", "tests/zones/sub.example.com.zone" },
-	{ "example.org", "tests/zones/example.org.zone" },
-	{ "example.net", "tests/integration/zones/example.net.zone" },
+	{ "example.com", "zones/example.com.zone", SIGN_ALG_ECDSAP256SHA256, SIGN_DENIAL_COMPACT },
+	{ "sub.example.com", "tests/zones/sub.example.com.zone", SIGN_ALG_ED25519,
+	  SIGN_DENIAL_NSEC },
+	{ "example.org", "tests/zones/example.org.zone", SIGN_ALG_ECDSAP256SHA256,
+	  SIGN_DENIAL_NSEC },
+	{ "example.net", "tests/integration/zones/example.net.zone", 0, 0 },
 };
+#define NZONES (sizeof(zones) / sizeof(zones[0]))
+static struct dp_zone_slot slot[NZONES];
+static struct dp_zone_slot *slots[NZONES];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct dns_zone *z[sizeof(zones) / sizeof(zones[0])];
-	const size_t n = sizeof(zones) / sizeof(zones[0]);
+	struct dns_zone *z[NZONES];
+	const size_t n = NZONES;
 	char path[4096], err[1024];
 
 	(void)argc;
@@ -54,10 +68,22 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	view.zones = dns_zoneset_new(z, n);
 	view.udp_max = 1232;
+	view.slots = slots;
+	if (!view.zones)
+		abort();
+	/* Slots are indexed like the set, whose order is its own. */
+	for (size_t i = 0; i < n; i++) {
+		const struct dns_zone *at = dns_zoneset_at(view.zones, i);
+		slots[i] = &slot[i];
+		for (size_t j = 0; j < n; j++)
+			if (at == z[j] && zones[j].alg &&
+			    support_sign_zone(&slot[i], at, zones[j].alg, zones[j].denial, 1) < 0)
+				abort();
+	}
 	for (size_t i = 0; i < n; i++)
 		dns_zone_unref(z[i]);
 	mem = dp_mem_new(&view);
-	if (!view.zones || !mem)
+	if (!mem)
 		abort();
 	return 0;
 }
