@@ -7,6 +7,12 @@
  * headers, no I/O, no allocation, no global state; every function may be
  * called by any number of threads at once (the config is only read).
  *
+ * Per received frame: dp_pkt_classify; for DP_PKT_DNS the query engine
+ * writes its reply at tx + dp_pkt_dns_offset (at most dp_pkt_dns_room
+ * octets), then dp_pkt_dns_finish; for ARP/ICMP/NS dp_pkt_reply; the
+ * frame goes to the kernel unchanged on DP_PKT_EXCEPTION and is freed on
+ * DP_PKT_DROP.
+ *
  * Frames: Ethernet II, untagged or with one 802.1Q tag; IPv4 (options
  * skipped) and IPv6 (no extension headers); Ethernet padding beyond the IP
  * length is ignored. Multi-byte fields in the structs below are in host
@@ -145,9 +151,15 @@ enum dp_pkt_class dp_pkt_classify(const struct dp_pkt_config *cfg, const uint8_t
 size_t dp_pkt_dns_offset(const struct dp_pkt_info *info);
 size_t dp_pkt_dns_room(const struct dp_pkt_info *info, size_t cap);
 
-/* Transmit flags: what the NIC will compute (DNS replies only). */
+/*
+ * Transmit flags: what the NIC will compute (DNS replies only). With
+ * DP_PKT_TX_UDP_CKSUM the UDP checksum field holds the folded,
+ * uncomplemented sum of the pseudo-header (addresses, protocol, UDP
+ * length), the value rte_ipv4_phdr_cksum / rte_ipv6_phdr_cksum give
+ * without TSO, which the NIC completes over the UDP header and data.
+ */
 #define DP_PKT_TX_IP_CKSUM 0x1   /* IPv4 header checksum: left 0 */
-#define DP_PKT_TX_UDP_CKSUM 0x2  /* UDP: field holds the pseudo-header sum, not complemented */
+#define DP_PKT_TX_UDP_CKSUM 0x2  /* UDP checksum: pseudo-header sum */
 
 /*
  * Write the L2-L4 headers of the reply to the query query[..] (the frame
@@ -155,13 +167,16 @@ size_t dp_pkt_dns_room(const struct dp_pkt_info *info, size_t cap);
  * is already at out + dp_pkt_dns_offset(info): MACs swapped (source = cfg's
  * MAC), addresses and ports swapped, lengths, and checksums unless flags
  * (DP_PKT_TX_*) leave them to the NIC. A UDP checksum that computes to 0 is
- * sent as 0xffff (RFC 768). out must not overlap the query, with one
- * exception: out == query works when dp_pkt_dns_offset(info) ==
- * info->payload_off (no IPv4 options), since the query's headers then lie
- * before the DNS reply and are read before anything is written. Returns 0 and sets *frame_len, or -ENOSPC when the frame does
- * not fit cap, -EMSGSIZE when dns_len exceeds the IP/UDP length fields
- * (neither happens when dns_len <= dp_pkt_dns_room(info, cap)), -EINVAL
- * when info->cls is not DP_PKT_DNS; out is then unchanged.
+ * sent as 0xffff (RFC 768). cap is the size of out; bound it by the port's
+ * MTU plus info->l2_len as well, as nothing here knows the MTU.
+ * out must not overlap the query, with one exception: out == query works
+ * when dp_pkt_dns_offset(info) == info->payload_off (no IPv4 options), as
+ * the query's headers then lie before the DNS reply and are read before
+ * anything is written.
+ * Returns 0 and sets *frame_len; -ENOSPC when the frame does not fit cap,
+ * -EMSGSIZE when dns_len exceeds the IP/UDP length fields (neither happens
+ * when dns_len <= dp_pkt_dns_room(info, cap)), -EINVAL when info->cls is
+ * not DP_PKT_DNS; out is then unchanged.
  */
 int dp_pkt_dns_finish(const struct dp_pkt_config *cfg, const uint8_t *query,
 		      const struct dp_pkt_info *info, uint8_t *out, size_t cap, size_t dns_len,
@@ -175,9 +190,11 @@ int dp_pkt_dns_finish(const struct dp_pkt_config *cfg, const uint8_t *query,
  * override flags, target link-layer address option, hop limit 255; sent to
  * the all-nodes address with S clear when the solicitation came from the
  * unspecified address, RFC 4861 7.2.4). All checksums are computed here: no
- * TX offload flags apply to these frames. out may be frame itself but must
- * not otherwise overlap it. Returns 0 and sets *out_len, -ENOSPC when the
- * reply does not fit cap, -EINVAL for another class; out is then unchanged.
+ * TX offload flags apply to these frames. cap as for dp_pkt_dns_finish
+ * (an echo reply is as long as the request's ICMP message). out may be
+ * frame itself but must not otherwise overlap it. Returns 0 and sets
+ * *out_len, -ENOSPC when the reply does not fit cap, -EINVAL for another
+ * class; out is then unchanged.
  */
 int dp_pkt_reply(const struct dp_pkt_config *cfg, const uint8_t *frame,
 		 const struct dp_pkt_info *info, uint8_t *out, size_t cap, size_t *out_len);
