@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dns/err.h"
@@ -24,4 +26,17 @@ dns_strerror(int err)
 	if (err >= DNS_EMALFORMED && err < DNS_ELAST)
 		return messages[err - DNS_EMALFORMED];
 	return strerror(-err);
+}
+
+int
+dns_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
 }

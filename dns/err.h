@@ -21,7 +21,17 @@ enum dns_err {
 	DNS_ELAST               /* keep last */
 };
 
+#include <stddef.h>
+
 /* Message for a negative errno value or a project code; never NULL. */
 const char *dns_strerror(int err);
+
+/*
+ * For functions that report an error as a code plus one line of text:
+ * write the message (printf format) into err, errlen octets (nothing when
+ * err is NULL or errlen is 0), and return rc.
+ */
+int dns_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

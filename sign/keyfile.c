@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +28,6 @@
 #define RECORD_TOKENS 64
 #define B64_SLACK 2
 
-static int
-fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* Read a whole file, NUL-terminated. Private files must be 0600 or stricter. */
 static int
@@ -51,30 +38,30 @@ read_file(const char *path, bool private, char **out, size_t *len, char *err, si
 	int rc;
 
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return dns_errf(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		rc = fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		rc = dns_errf(err, errlen, -errno, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = fail(err, errlen, -EINVAL, "%s: not a regular file", path);
+		rc = dns_errf(err, errlen, -EINVAL, "%s: not a regular file", path);
 		goto out;
 	}
 	if (private && (st.st_mode & 077)) {
-		rc = fail(err, errlen, -EACCES,
+		rc = dns_errf(err, errlen, -EACCES,
 			  "%s: mode %04o gives group or others access to a private key; "
 			  "it must be 0600 (chmod 600)",
 			  path, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	if (st.st_size > FILE_MAX) {
-		rc = fail(err, errlen, -EFBIG, "%s: larger than %d octets", path, FILE_MAX);
+		rc = dns_errf(err, errlen, -EFBIG, "%s: larger than %d octets", path, FILE_MAX);
 		goto out;
 	}
 	char *buf = malloc((size_t)st.st_size + 1);
 	size_t n = 0;
 	if (!buf) {
-		rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		rc = dns_errf(err, errlen, -ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
 	for (;;) {
@@ -82,7 +69,7 @@ read_file(const char *path, bool private, char **out, size_t *len, char *err, si
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rc = fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+			rc = dns_errf(err, errlen, -errno, "%s: %s", path, strerror(errno));
 			OPENSSL_clear_free(buf, (size_t)st.st_size + 1);
 			goto out;
 		}
@@ -91,7 +78,7 @@ read_file(const char *path, bool private, char **out, size_t *len, char *err, si
 	}
 	buf[n] = 0;
 	if (strlen(buf) != n) {
-		rc = fail(err, errlen, DNS_ESYNTAX, "%s: contains a NUL octet", path);
+		rc = dns_errf(err, errlen, DNS_ESYNTAX, "%s: contains a NUL octet", path);
 		OPENSSL_clear_free(buf, (size_t)st.st_size + 1);
 		goto out;
 	}
@@ -223,7 +210,7 @@ next_record(const char **pp, unsigned *line, struct tok *t, const char *path, ch
 		char c = *p;
 		if (c == 0) {
 			if (depth > 0)
-				return fail(err, errlen, DNS_ETRUNC,
+				return dns_errf(err, errlen, DNS_ETRUNC,
 					    "%s:%u: file ends inside parentheses", path, *line);
 			break;
 		}
@@ -244,12 +231,12 @@ next_record(const char **pp, unsigned *line, struct tok *t, const char *path, ch
 			p++;
 		} else if (c == ')') {
 			if (--depth < 0)
-				return fail(err, errlen, DNS_ESYNTAX, "%s:%u: unbalanced ')'", path,
+				return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: unbalanced ')'", path,
 					    *line);
 			p++;
 		} else {
 			if (n == RECORD_TOKENS)
-				return fail(err, errlen, DNS_ESYNTAX, "%s:%u: record too long",
+				return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: record too long",
 					    path, *line);
 			t[n].s = p;
 			t[n].line = *line;
@@ -286,84 +273,84 @@ parse_keyfile(const char *path, const char *text, const uint8_t *zone, struct si
 	if (n < 0)
 		return n;
 	if (n == 0)
-		return fail(err, errlen, DNS_ETRUNC, "%s:%u: file ends without a DNSKEY record",
+		return dns_errf(err, errlen, DNS_ETRUNC, "%s:%u: file ends without a DNSKEY record",
 			    path, line);
 	rrline = t[0].line;
 	rc = next_record(&p, &line, extra, path, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (rc > 0)
-		return fail(err, errlen, DNS_ESYNTAX,
+		return dns_errf(err, errlen, DNS_ESYNTAX,
 			    "%s:%u: more than one record (a key file holds one DNSKEY)", path,
 			    extra[0].line);
 	if (t[0].len >= sizeof(name))
-		return fail(err, errlen, DNS_ESYNTAX, "%s:%u: owner name too long", path, rrline);
+		return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: owner name too long", path, rrline);
 	memcpy(name, t[0].s, t[0].len);
 	name[t[0].len] = 0;
 	if (dns_name_from_str(name, owner, sizeof(owner)) < 0)
-		return fail(err, errlen, DNS_ESYNTAX, "%s:%u: bad owner name \"%s\"", path, rrline,
+		return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: bad owner name \"%s\"", path, rrline,
 			    name);
 	for (int k = 0; k < 2 && i < n; k++) {
 		if (tok_is(&t[i], "IN") || parse_uint(t[i].s, t[i].len, UINT32_MAX, &ttl))
 			i++;
 		else if (tok_is(&t[i], "CH") || tok_is(&t[i], "HS") || tok_is(&t[i], "ANY"))
-			return fail(err, errlen, DNS_ESYNTAX, "%s:%u: class must be IN", path,
+			return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: class must be IN", path,
 				    t[i].line);
 	}
 	if (i >= n || !tok_is(&t[i], "DNSKEY"))
-		return fail(err, errlen, DNS_ESYNTAX, "%s:%u: expected a DNSKEY record", path,
+		return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: expected a DNSKEY record", path,
 			    i < n ? t[i].line : rrline);
 	if (n - i < 5)
-		return fail(err, errlen, DNS_ETRUNC,
+		return dns_errf(err, errlen, DNS_ETRUNC,
 			    "%s:%u: DNSKEY needs flags, protocol, algorithm and public key", path,
 			    rrline);
 	if (!parse_uint(t[i + 1].s, t[i + 1].len, 65535, &flags) ||
 	    !parse_uint(t[i + 2].s, t[i + 2].len, 255, &proto) ||
 	    !parse_uint(t[i + 3].s, t[i + 3].len, 255, &alg))
-		return fail(err, errlen, DNS_ESYNTAX,
+		return dns_errf(err, errlen, DNS_ESYNTAX,
 			    "%s:%u: DNSKEY flags, protocol or algorithm is not a number", path,
 			    t[i + 1].line);
 	size_t blen = 0;
 	for (int k = i + 4; k < n; k++) {
 		if (t[k].len > B64_TEXT_MAX - blen)
-			return fail(err, errlen, DNS_ESYNTAX, "%s:%u: public key too long", path,
+			return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: public key too long", path,
 				    t[k].line);
 		memcpy(b64 + blen, t[k].s, t[k].len);
 		blen += t[k].len;
 	}
 	int publen = b64_decode(b64, blen, pub, SIGN_DNSKEY_MAXLEN - 4);
 	if (publen < 0)
-		return fail(err, errlen, DNS_ESYNTAX, "%s:%u: public key is not valid base64",
+		return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: public key is not valid base64",
 			    path, t[i + 4].line);
 	if (!sign_alg_name((uint8_t)alg))
-		return fail(err, errlen, -ENOTSUP,
+		return dns_errf(err, errlen, -ENOTSUP,
 			    "%s:%u: algorithm %lu is not supported (8, 13 and 15 are)", path,
 			    t[i + 3].line, alg);
 	if (proto != SIGN_DNSKEY_PROTOCOL)
-		return fail(err, errlen, -EINVAL, "%s:%u: protocol is %lu, must be 3", path,
+		return dns_errf(err, errlen, -EINVAL, "%s:%u: protocol is %lu, must be 3", path,
 			    t[i + 2].line, proto);
 	if (!(flags & SIGN_FLAG_ZONE))
-		return fail(err, errlen, -EINVAL,
+		return dns_errf(err, errlen, -EINVAL,
 			    "%s:%u: flags %lu lack the zone key bit (256 or 257 expected)", path,
 			    t[i + 1].line, flags);
 	if (zone && !dns_name_equal(owner, zone)) {
 		char zname[DNS_NAME_MAXLEN * 4 + 1];
 		dns_name_to_str(zone, zname, sizeof(zname));
 		dns_name_to_str(owner, name, sizeof(name));
-		return fail(err, errlen, -EINVAL, "%s:%u: key is for %s, not for zone %s", path,
+		return dns_errf(err, errlen, -EINVAL, "%s:%u: key is for %s, not for zone %s", path,
 			    rrline, name, zname);
 	}
 	EVP_PKEY *pkey;
 	rc = sign_pub_to_pkey((uint8_t)alg, pub, (size_t)publen, &pkey);
 	if (rc == -ENOMEM)
-		return fail(err, errlen, rc, "%s: out of memory", path);
+		return dns_errf(err, errlen, rc, "%s: out of memory", path);
 	if (rc < 0)
-		return fail(err, errlen, -EINVAL, "%s:%u: public key is not a valid %s key", path,
+		return dns_errf(err, errlen, -EINVAL, "%s:%u: public key is not a valid %s key", path,
 			    t[i + 4].line, sign_alg_name((uint8_t)alg));
 	rc = sign_key_new((uint8_t)alg, (uint16_t)flags, owner, pub, (size_t)publen, pkey, false,
 			  out);
 	if (rc < 0)
-		return fail(err, errlen, rc, "%s: out of memory", path);
+		return dns_errf(err, errlen, rc, "%s: out of memory", path);
 	return 0;
 }
 
@@ -446,7 +433,7 @@ privfile_line(struct privfile *pf, const char *path, unsigned ln, const char *s,
 	size_t tlen;
 
 	if (!colon || colon == s || memchr(s, ' ', (size_t)(colon - s)))
-		return fail(err, errlen, DNS_ESYNTAX, "%s:%u: expected \"Field: value\"", path, ln);
+		return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: expected \"Field: value\"", path, ln);
 	tlen = (size_t)(colon - s);
 	const char *v = colon + 1, *end = s + len;
 	while (v < end && (*v == ' ' || *v == '\t'))
@@ -459,7 +446,7 @@ privfile_line(struct privfile *pf, const char *path, unsigned ln, const char *s,
 			goto twice;
 		if (vlen < 4 || strncmp(v, "v1.", 3) != 0 ||
 		    !parse_uint(v + 3, vlen - 3, 999, &(unsigned long){ 0 }))
-			return fail(err, errlen, DNS_ESYNTAX,
+			return dns_errf(err, errlen, DNS_ESYNTAX,
 				    "%s:%u: Private-key-format %.*s is not supported (v1.x is)",
 				    path, ln, (int)vlen, v);
 		pf->format_line = ln;
@@ -472,7 +459,7 @@ privfile_line(struct privfile *pf, const char *path, unsigned ln, const char *s,
 		while (d < vlen && v[d] >= '0' && v[d] <= '9')
 			d++;
 		if (!parse_uint(v, d, 255, &pf->alg))
-			return fail(err, errlen, DNS_ESYNTAX, "%s:%u: bad Algorithm \"%.*s\"", path,
+			return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: bad Algorithm \"%.*s\"", path,
 				    ln, (int)vlen, v);
 		pf->alg_line = ln;
 		return 0;
@@ -484,7 +471,7 @@ privfile_line(struct privfile *pf, const char *path, unsigned ln, const char *s,
 			goto twice;
 		int n = b64_decode(v, vlen, pf->val[f], FIELD_MAX);
 		if (n <= 0)
-			return fail(err, errlen, DNS_ESYNTAX, "%s:%u: %s is not valid base64",
+			return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: %s is not valid base64",
 				    path, ln, field_names[f]);
 		pf->len[f] = (size_t)n;
 		pf->line[f] = ln;
@@ -497,17 +484,17 @@ privfile_line(struct privfile *pf, const char *path, unsigned ln, const char *s,
 		if (*slot)
 			goto twice;
 		if (!parse_time(v, vlen, slot))
-			return fail(err, errlen, DNS_ESYNTAX,
+			return dns_errf(err, errlen, DNS_ESYNTAX,
 				    "%s:%u: %s must be a time YYYYMMDDHHMMSS (UTC), not \"%.*s\"",
 				    path, ln, timing_fields[i].name, (int)vlen, v);
 		return 0;
 	}
 #undef TAG_IS
 	if (add_extra(pf, s, len) < 0)
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		return dns_errf(err, errlen, -ENOMEM, "%s: out of memory", path);
 	return 0;
 twice:
-	return fail(err, errlen, DNS_ESYNTAX, "%s:%u: %.*s given twice", path, ln, (int)tlen, s);
+	return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: %.*s given twice", path, ln, (int)tlen, s);
 }
 
 static int
@@ -531,10 +518,10 @@ parse_privfile(struct privfile *pf, const char *path, const char *text, char *er
 	}
 	pf->last_line = ln;
 	if (!pf->format_line)
-		return fail(err, errlen, DNS_ETRUNC, "%s:%u: file ends without Private-key-format",
+		return dns_errf(err, errlen, DNS_ETRUNC, "%s:%u: file ends without Private-key-format",
 			    path, ln);
 	if (!pf->alg_line)
-		return fail(err, errlen, DNS_ETRUNC, "%s:%u: file ends without Algorithm", path,
+		return dns_errf(err, errlen, DNS_ETRUNC, "%s:%u: file ends without Algorithm", path,
 			    ln);
 	return 0;
 }
@@ -667,7 +654,7 @@ load_private(struct sign_key *k, const char *path, const char *keypath, char *er
 	int rc;
 
 	if (!pf)
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		return dns_errf(err, errlen, -ENOMEM, "%s: out of memory", path);
 	rc = read_file(path, true, &text, &tlen, err, errlen);
 	if (rc < 0)
 		goto out;
@@ -676,13 +663,13 @@ load_private(struct sign_key *k, const char *path, const char *keypath, char *er
 	if (rc < 0)
 		goto out;
 	if (!sign_alg_name((uint8_t)pf->alg)) {
-		rc = fail(err, errlen, -ENOTSUP,
+		rc = dns_errf(err, errlen, -ENOTSUP,
 			  "%s:%u: algorithm %lu is not supported (8, 13 and 15 are)", path,
 			  pf->alg_line, pf->alg);
 		goto out;
 	}
 	if (pf->alg != k->alg) {
-		rc = fail(err, errlen, -EINVAL, "%s:%u: Algorithm %lu differs from algorithm %u in %s",
+		rc = dns_errf(err, errlen, -EINVAL, "%s:%u: Algorithm %lu differs from algorithm %u in %s",
 			  path, pf->alg_line, pf->alg, k->alg, keypath);
 		goto out;
 	}
@@ -690,12 +677,12 @@ load_private(struct sign_key *k, const char *path, const char *keypath, char *er
 	for (int f = 0; f < NFIELD; f++) {
 		bool need = rsa ? f < F_PRIV : f == F_PRIV;
 		if (need && !pf->line[f]) {
-			rc = fail(err, errlen, DNS_ETRUNC, "%s:%u: file ends without %s:", path,
+			rc = dns_errf(err, errlen, DNS_ETRUNC, "%s:%u: file ends without %s:", path,
 				  pf->last_line, field_names[f]);
 			goto out;
 		}
 		if (!need && pf->line[f]) {
-			rc = fail(err, errlen, DNS_ESYNTAX, "%s:%u: %s: does not belong to a %s key",
+			rc = dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: %s: does not belong to a %s key",
 				  path, pf->line[f], field_names[f], sign_alg_name(k->alg));
 			goto out;
 		}
@@ -707,7 +694,7 @@ load_private(struct sign_key *k, const char *path, const char *keypath, char *er
 		rc = bits < SIGN_RSA_MIN_BITS || bits > SIGN_RSA_MAX_BITS ? -EINVAL
 									: rsa_private(pf, &pkey);
 		if (rc < 0) {
-			rc = fail(err, errlen, rc, "%s:%u: the RSA fields do not form a valid key",
+			rc = dns_errf(err, errlen, rc, "%s:%u: the RSA fields do not form a valid key",
 				  path, keyline);
 			goto out;
 		}
@@ -715,7 +702,7 @@ load_private(struct sign_key *k, const char *path, const char *keypath, char *er
 		size_t want = k->alg == SIGN_ALG_ED25519 ? SIGN_ED25519_LEN : SIGN_ECDSA_PRIVLEN;
 		/* P-256 scalars may be written without their leading zero octets. */
 		if (pf->len[F_PRIV] > want || (k->alg == SIGN_ALG_ED25519 && pf->len[F_PRIV] != want)) {
-			rc = fail(err, errlen, DNS_ESYNTAX, "%s:%u: PrivateKey must be %zu octets, not %zu",
+			rc = dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: PrivateKey must be %zu octets, not %zu",
 				  path, keyline, want, pf->len[F_PRIV]);
 			goto out;
 		}
@@ -727,18 +714,18 @@ load_private(struct sign_key *k, const char *path, const char *keypath, char *er
 			rc = ecdsa_private(pf, &pkey);
 		}
 		if (rc < 0) {
-			rc = fail(err, errlen, rc, "%s:%u: PrivateKey is not a valid %s private key",
+			rc = dns_errf(err, errlen, rc, "%s:%u: PrivateKey is not a valid %s private key",
 				  path, keyline, sign_alg_name(k->alg));
 			goto out;
 		}
 	}
 	rc = sign_pkey_to_pub(k->alg, pkey, pub, sizeof(pub), &publen);
 	if (rc < 0) {
-		rc = fail(err, errlen, -EIO, "%s: cannot derive the public key", path);
+		rc = dns_errf(err, errlen, -EIO, "%s: cannot derive the public key", path);
 		goto out;
 	}
 	if (publen != k->dnskey_len - 4u || memcmp(pub, k->dnskey + 4, publen) != 0) {
-		rc = fail(err, errlen, -EINVAL,
+		rc = dns_errf(err, errlen, -EINVAL,
 			  "%s:%u: private key does not match the public key in %s (key tag %u)",
 			  path, keyline, keypath, k->tag);
 		goto out;
@@ -748,7 +735,7 @@ load_private(struct sign_key *k, const char *path, const char *keypath, char *er
 	priv.has_private = true;
 	rc = self_test(&priv, k);
 	if (rc < 0) {
-		rc = fail(err, errlen, -EINVAL,
+		rc = dns_errf(err, errlen, -EINVAL,
 			  "%s: a test signature with this private key does not verify with the "
 			  "public key in %s",
 			  path, keypath);
@@ -781,7 +768,7 @@ check_name(const char *base, const struct sign_key *k, char *err, size_t errlen)
 	    !parse_uint(b + n - 9, 3, 255, &alg) || !parse_uint(b + n - 5, 5, 65535, &tag))
 		return 0;
 	if (alg != k->alg || tag != k->tag)
-		return fail(err, errlen, -EINVAL,
+		return dns_errf(err, errlen, -EINVAL,
 			    "%s: file name says algorithm %lu and key tag %lu, the key has "
 			    "algorithm %u and key tag %u",
 			    base, alg, tag, k->alg, k->tag);
@@ -814,7 +801,7 @@ sign_keyfile_load(const char *path, const uint8_t *zone, unsigned opts,
 	if (!base || asprintf(&keypath, "%s.key", base) < 0 ||
 	    asprintf(&privpath, "%s.private", base) < 0) {
 		keypath = privpath = NULL;
-		rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		rc = dns_errf(err, errlen, -ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
 	rc = read_file(keypath, false, &text, &tlen, err, errlen);
@@ -981,11 +968,11 @@ write_file(const char *dir, const char *name, const char *text, size_t len, mode
 	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, name) < 0 ||
 	    asprintf(&path, "%s/%s", dir, name) < 0) {
 		free(tmp);
-		return fail(err, errlen, -ENOMEM, "%s/%s: out of memory", dir, name);
+		return dns_errf(err, errlen, -ENOMEM, "%s/%s: out of memory", dir, name);
 	}
 	fd = mkstemp(tmp); /* created 0600 */
 	if (fd < 0) {
-		rc = fail(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
+		rc = dns_errf(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	rc = fchmod(fd, mode) < 0 ? -errno : write_all(fd, text, len);
@@ -998,9 +985,9 @@ write_file(const char *dir, const char *name, const char *text, size_t len, mode
 	if (rc < 0 || !replace)
 		unlink(tmp);
 	if (rc == -EEXIST)
-		fail(err, errlen, rc, "%s: already exists", path);
+		dns_errf(err, errlen, rc, "%s: already exists", path);
 	else if (rc < 0)
-		fail(err, errlen, rc, "%s: %s", path, strerror(-rc));
+		dns_errf(err, errlen, rc, "%s: %s", path, strerror(-rc));
 out:
 	free(tmp);
 	free(path);
@@ -1027,7 +1014,7 @@ sign_keyfile_write(const struct sign_key *k, const char *dir, bool replace, char
 	int rc = sign_keyfile_name(k, base, sizeof(base));
 
 	if (rc < 0)
-		return fail(err, errlen, rc, "%s: owner name cannot be a file name", dir);
+		return dns_errf(err, errlen, rc, "%s: owner name cannot be a file name", dir);
 	/*
 	 * A new pair: the .private first, removed again if the .key fails, so
 	 * the pair goes in whole or not at all. A replaced pair: the .key first
@@ -1043,7 +1030,7 @@ sign_keyfile_write(const struct sign_key *k, const char *dir, bool replace, char
 			continue;
 		rc = priv ? private_text(k, &text, &len) : public_text(k, &text, &len);
 		if (rc < 0) {
-			fail(err, errlen, rc, "%s/%s.%s: %s", dir, base, priv ? "private" : "key",
+			dns_errf(err, errlen, rc, "%s/%s.%s: %s", dir, base, priv ? "private" : "key",
 			     priv ? "cannot export the private key" : "out of memory");
 			break;
 		}

@@ -2,7 +2,6 @@
 #include "sign/keytable.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +18,6 @@ struct blob {
 	size_t len;
 };
 
-static int
-fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static int
 blob_cmp(const void *a, const void *b)
@@ -200,29 +187,29 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 
 	*out = NULL;
 	if (!p->apex || !p->zone || !p->keys || p->nworkers == 0 || p->denial > SIGN_DENIAL_NSEC)
-		return fail(err, errlen, -EINVAL, "bad key table parameters");
+		return dns_errf(err, errlen, -EINVAL, "bad key table parameters");
 	if (p->nkeys == 0)
-		return fail(err, errlen, -EINVAL, "no key");
+		return dns_errf(err, errlen, -EINVAL, "no key");
 	if (!dns_name_equal(p->apex, dns_zone_name(p->zone)))
-		return fail(err, errlen, -EINVAL, "the zone's name is not the apex");
+		return dns_errf(err, errlen, -EINVAL, "the zone's name is not the apex");
 	if (sign_validity_check(&p->validity) < 0)
-		return fail(err, errlen, -EINVAL, "bad signature validity policy");
+		return dns_errf(err, errlen, -EINVAL, "bad signature validity policy");
 	if (soa_neg_ttl(p->zone, &neg_ttl) < 0)
-		return fail(err, errlen, -EINVAL, "the zone has no usable SOA");
+		return dns_errf(err, errlen, -EINVAL, "the zone has no usable SOA");
 	roles = calloc(p->nkeys, sizeof(*roles));
 	if (!roles)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return dns_errf(err, errlen, -ENOMEM, "out of memory");
 
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const struct sign_key *k = p->keys[i];
 
 		if (!sign_key_has_private(k)) {
-			rc = fail(err, errlen, -EINVAL, "key %u (algorithm %u) has no private part",
+			rc = dns_errf(err, errlen, -EINVAL, "key %u (algorithm %u) has no private part",
 				  sign_key_tag(k), sign_key_alg(k));
 			goto out;
 		}
 		if (!dns_name_equal(sign_key_owner(k), p->apex)) {
-			rc = fail(err, errlen, -EINVAL, "key %u (algorithm %u) is for another zone",
+			rc = dns_errf(err, errlen, -EINVAL, "key %u (algorithm %u) is for another zone",
 				  sign_key_tag(k), sign_key_alg(k));
 			goto out;
 		}
@@ -231,12 +218,12 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 		nzsk += (roles[i] & SIGN_ROLE_ZONE) != 0;
 	}
 	if (npub == 0 || nzsk == 0) {
-		rc = fail(err, errlen, -EINVAL, "%s", npub == 0 ? "no published key"
+		rc = dns_errf(err, errlen, -EINVAL, "%s", npub == 0 ? "no published key"
 			  : "no active key that is not revoked");
 		goto out;
 	}
 	if (nzsk > SIGN_KEYTABLE_MAXZSK) {
-		rc = fail(err, errlen, -EINVAL, "more than %d zone-signing keys",
+		rc = dns_errf(err, errlen, -EINVAL, "more than %d zone-signing keys",
 			  SIGN_KEYTABLE_MAXZSK);
 		goto out;
 	}
@@ -250,7 +237,7 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 	v = calloc(p->nkeys, sizeof(*v));
 	ds = malloc(p->nkeys * SIGN_DS_MAXLEN);
 	if (!ksk || !cdsk || !ksig || !pubk || !rev || !v || !ds) {
-		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		rc = dns_errf(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 
@@ -267,7 +254,7 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 			if (rc == 0)
 				rc = sign_key_set_flags(rev[i], sign_key_flags(k) | SIGN_FLAG_REVOKE);
 			if (rc < 0) {
-				rc = fail(err, errlen, rc, "key %u: revoking: %s", sign_key_tag(k),
+				rc = dns_errf(err, errlen, rc, "key %u: revoking: %s", sign_key_tag(k),
 					  dns_strerror(rc));
 				goto out;
 			}
@@ -293,7 +280,7 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 	for (size_t i = 0; i < nksk; i++) {
 		rc = sign_signer_new(ksk[i], &ksig[i]);
 		if (rc < 0) {
-			rc = fail(err, errlen, rc, "key %u (algorithm %u): no signer: %s",
+			rc = dns_errf(err, errlen, rc, "key %u (algorithm %u): no signer: %s",
 				  sign_key_tag(ksk[i]), sign_key_alg(ksk[i]), dns_strerror(rc));
 			goto out;
 		}
@@ -306,7 +293,7 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 		       dnskey_len + cds_len + cdnskey_len + 3 * sig_len;
 	t = calloc(1, total);
 	if (!t) {
-		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		rc = dns_errf(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	t->signers = (struct sign_signer **)(t + 1);
@@ -336,7 +323,7 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 			rc = sign_key_ds(cdsk[i], SIGN_DIGEST_SHA256, ds + i * SIGN_DS_MAXLEN,
 					 SIGN_DS_MAXLEN);
 			if (rc < 0) {
-				rc = fail(err, errlen, rc, "key %u: no CDS: %s",
+				rc = dns_errf(err, errlen, rc, "key %u: no CDS: %s",
 					  sign_key_tag(cdsk[i]), dns_strerror(rc));
 				goto out;
 			}
@@ -363,7 +350,7 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 	}
 	scratch = malloc(scratch_cap);
 	if (!scratch) {
-		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		rc = dns_errf(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	sign_validity_window(&p->validity, p->now, &inception, &expiration);
@@ -374,7 +361,7 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 		rc = rrset_sign(sets[i].sig, apex, apex_len, sets[i].rs, ksig, nksk, inception,
 				expiration, scratch, scratch_cap, b);
 		if (rc < 0) {
-			rc = fail(err, errlen, rc, "signing the apex key RRsets: %s",
+			rc = dns_errf(err, errlen, rc, "signing the apex key RRsets: %s",
 				  dns_strerror(rc));
 			goto out;
 		}
@@ -385,7 +372,7 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 		for (size_t k = 0; k < nzsk; k++) {
 			rc = sign_signer_new(zsk[k], &t->signers[w * nzsk + k]);
 			if (rc < 0) {
-				rc = fail(err, errlen, rc, "key %u: no signer: %s",
+				rc = dns_errf(err, errlen, rc, "key %u: no signer: %s",
 					  sign_key_tag(zsk[k]), dns_strerror(rc));
 				goto out;
 			}
