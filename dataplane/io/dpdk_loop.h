@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The burst loop of the DPDK backend (DESIGN.md section 2): joins the DPDK
+ * port layer (dataplane/io/dpdk.h), the packet codec (dataplane/io/pkt.h)
+ * and the query engine (dataplane/core/engine.h). No DPDK headers here.
+ *
+ * Per worker, for each port in turn, on the worker's queue of that port:
+ * rx burst (<= DP_DPDK_BURST) -> enter the epoch section (once per burst)
+ * -> per frame, dp_pkt_classify with the port's RX checksum verdicts:
+ *   DNS:        the engine writes its reply into a fresh TX buffer at the
+ *               DNS offset (at most the DNS room of a DP_DPDK_LOOP_MTU
+ *               frame), the codec wraps it (IPv4 header and UDP checksums
+ *               left to the port when it offers those TX offloads), the
+ *               query's buffer is freed;
+ *   ARP, ICMP and ICMPv6 echo, neighbour solicitation: answered in the
+ *               received buffer;
+ *   EXCEPTION:  handed unchanged to the exception sink (frames longer than
+ *               one buffer too, as the codec sees one segment only);
+ *   DROP:       freed;
+ * -> tx burst of the replies on the same port and queue -> free what the
+ * port did not take -> leave the epoch section.
+ *
+ * The exception sink is the caller's: a function that takes the frame. The
+ * daemon's kernel path (a TAP interface whose replies leave through the
+ * DPDK port) plugs in here; without a sink, exception frames are counted
+ * and freed.
+ *
+ * Hot path: no allocation, no lock, no syscall, no logging; the burst
+ * arrays live in struct dp_dpdk_loop, sized at compile time.
+ */
+#ifndef SIGEDGE_DP_DPDK_LOOP_H
+#define SIGEDGE_DP_DPDK_LOOP_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "dataplane/core/worker.h"
+#include "dataplane/io/dpdk.h"
+#include "dataplane/io/pkt.h"
+
+/*
+ * The IP MTU replies are bounded by (dp_dpdk.h does not report a port's
+ * MTU): a reply frame is at most this plus its L2 header.
+ */
+#define DP_DPDK_LOOP_MTU 1500
+
+/*
+ * Counters the loop keeps besides the worker's (struct dp_worker cnt[]),
+ * which it uses for: DP_CNT_RX frames received, DP_CNT_TX frames the port
+ * took, DP_CNT_DROPPED frames dropped by the codec or for want of a TX
+ * buffer (the engine adds the DNS messages it drops), and the engine's own
+ * counts (signed, sigcache hits and misses, rcodes, ...).
+ * Every received frame ends in exactly one of: ANSWERED, REPLIED,
+ * EXCEPTION, DP_CNT_DROPPED; and ANSWERED + REPLIED = DP_CNT_TX + TX_FAILED.
+ */
+enum dp_dpdk_loop_counter {
+	DP_DPDK_CNT_ANSWERED,    /* DNS replies queued for TX */
+	DP_DPDK_CNT_REPLIED,     /* ARP, echo and neighbour advertisement replies queued */
+	DP_DPDK_CNT_EXCEPTION,   /* frames handed to the exception sink (or freed without one) */
+	DP_DPDK_CNT_TX_FAILED,   /* replies the port did not take (freed) */
+	DP_DPDK_CNT_NO_MBUF,     /* DNS queries dropped: no TX buffer (also in DP_CNT_DROPPED) */
+	DP_DPDK_CNT__MAX
+};
+
+/*
+ * Exception sink: takes ownership of frame m received on port index port
+ * (it must free it eventually, with dp_dpdk_mbuf_free). Called on the
+ * worker's thread inside its loop, so it must not block.
+ */
+struct dp_dpdk_exception {
+	void (*fn)(void *ctx, unsigned port, struct dp_dpdk_mbuf *m);
+	void *ctx;
+};
+
+/* One worker's loop state; cache-aligned, written by its worker only. */
+struct dp_dpdk_loop {
+	struct dp_dpdk *d;
+	struct dp_worker *w;
+	unsigned wid;                             /* worker index in d */
+	unsigned nports;                          /* dp_dpdk_nports(d) */
+	const struct dp_pkt_config *cfg;          /* nports configs, port index order */
+	struct dp_dpdk_exception exc;
+	_Atomic uint64_t cnt[DP_DPDK_CNT__MAX];
+	/* Frames dropped or sent to the exception path, by enum dp_pkt_reason. */
+	_Atomic uint64_t reason[DP_PKT_R_COUNT];
+	struct dp_dpdk_mbuf *rx[DP_DPDK_BURST];
+	struct dp_dpdk_mbuf *tx[DP_DPDK_BURST];
+	struct dp_dpdk_mbuf *done[DP_DPDK_BURST]; /* received buffers to free after the burst */
+} __attribute__((aligned(64)));
+
+/*
+ * Set up l for worker wid of d, running the engine as w (whose runtime's
+ * view and stop flag the loop uses). cfg: one struct dp_pkt_config per port
+ * index of d, borrowed and only read while the loop runs (its MAC should be
+ * the port's). exc may be NULL (no sink). Returns 0, or -EINVAL when wid is
+ * not a worker of d. Threading: control thread, before the worker runs.
+ */
+int dp_dpdk_loop_init(struct dp_dpdk_loop *l, struct dp_dpdk *d, unsigned wid,
+		      struct dp_worker *w, const struct dp_pkt_config *cfg,
+		      const struct dp_dpdk_exception *exc);
+
+/*
+ * One pass: one burst from each port (as above). Returns the number of
+ * frames received. Threading: the worker's lcore (dp_dpdk_worker_lcore).
+ */
+unsigned dp_dpdk_loop_poll(struct dp_dpdk_loop *l);
+
+/* Poll until l->w->rt->stop is set. Threading: as dp_dpdk_loop_poll. */
+void dp_dpdk_loop_run(struct dp_dpdk_loop *l);
+
+/* Any thread: read a counter (relaxed). */
+static inline uint64_t
+dp_dpdk_loop_counter(const struct dp_dpdk_loop *l, enum dp_dpdk_loop_counter c)
+{
+	return atomic_load_explicit(&l->cnt[c], memory_order_relaxed);
+}
+
+static inline uint64_t
+dp_dpdk_loop_reason(const struct dp_dpdk_loop *l, enum dp_pkt_reason r)
+{
+	return atomic_load_explicit(&l->reason[r], memory_order_relaxed);
+}
+
+#endif
