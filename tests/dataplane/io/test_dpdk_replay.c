@@ -10,7 +10,8 @@
  * kernel (TCP/53, UDP to another port, an IPv4 fragment, the other VLAN).
  * The in-memory backend, on the same view, is the oracle: every output
  * frame must be the expected reply, in input order, with valid checksums
- * (judged by the codec as the client sees it, or by a naive sum); DNS
+ * (judged by the codec as the client sees it, or by a naive sum), and
+ * every frame for the kernel must reach the exception sink unchanged; DNS
  * payloads equal the oracle's, except that RRSIGs made online (ECDSA,
  * randomised) are verified with ldns against the zone's DNSKEY RRset.
  * Every input frame is accounted for in the loop's counters.
@@ -516,6 +517,30 @@ check_port(unsigned p, int vid, struct tally *t)
 	is_int(out[p].n, k, "port %u: no output frame beyond the expected replies", p);
 }
 
+/*
+ * The exception sink: each frame must be the next input frame expected to
+ * go to the kernel on its port, unchanged.
+ */
+struct sink {
+	unsigned next[NPORTS], n[NPORTS], wrong;
+};
+
+static void
+sink_take(void *ctx, unsigned port, struct dp_dpdk_mbuf *m)
+{
+	struct sink *s = ctx;
+	unsigned i = s->next[port];
+
+	while (i < in[port].n && exp_[port][i].kind != E_EXC)
+		i++;
+	if (i == in[port].n || dp_dpdk_mbuf_len(m) != in[port].len[i] ||
+	    memcmp(dp_dpdk_mbuf_data(m), in[port].data[i], in[port].len[i]) != 0)
+		s->wrong++;
+	s->next[port] = i + 1;
+	s->n[port]++;
+	dp_dpdk_mbuf_free(&m, 1);
+}
+
 /* ---- set-up ---- */
 
 static int
@@ -615,6 +640,8 @@ main(void)
 	struct dp_dpdk *d = NULL;
 	uint64_t before[DP_CNT__MAX];
 	struct tally t = {0};
+	struct sink sk = {0};
+	const struct dp_dpdk_exception exc = {sink_take, &sk};
 	unsigned empty = 0, total = 0;
 
 	snprintf(dir, sizeof(dir), "/tmp/sigedge-replay-XXXXXX");
@@ -654,11 +681,13 @@ main(void)
 	if (!ok(rc == 0, "start with two net_pcap ports: %s", rc ? err : "ok"))
 		return tap_done();
 
+	diag("port offloads 0x%x and 0x%x (DP_DPDK_RX_* | DP_DPDK_TX_*)",
+	     dp_dpdk_port(d, 0)->offloads, dp_dpdk_port(d, 1)->offloads);
 	dp_runtime_init(&rt);
 	atomic_store_explicit(&rt.view, &view, memory_order_relaxed);
 	ok(dp_worker_init(&w, &rt, 0) == 0, "worker set up");
 	ok(dp_dpdk_loop_init(&loop, d, 1, &w, cfg, NULL) == -EINVAL, "worker 1 does not exist");
-	ok(dp_dpdk_loop_init(&loop, d, 0, &w, cfg, NULL) == 0, "loop set up");
+	ok(dp_dpdk_loop_init(&loop, d, 0, &w, cfg, &exc) == 0, "loop set up");
 
 	/* net_pcap never reports the end of its input: drained after EMPTY_POLLS empty passes. */
 	while (empty < EMPTY_POLLS)
@@ -689,6 +718,8 @@ main(void)
 	is_int(dp_counter_get(&w, DP_CNT_TX), t.dns + t.reply, "counter tx");
 	is_int(dp_dpdk_loop_counter(&loop, DP_DPDK_CNT_TX_FAILED), 0, "counter tx-failed");
 	is_int(dp_dpdk_loop_counter(&loop, DP_DPDK_CNT_NO_MBUF), 0, "counter no-mbuf");
+	is_int(sk.n[0] + sk.n[1], t.exc, "the exception sink got every frame for the kernel");
+	is_int(sk.wrong, 0, "each unchanged and in order");
 	is_int(t.dns + t.dns_drop + t.reply + t.exc + t.drop, total, "every frame accounted for");
 	ok(t.dns_drop > 0 && t.exc > 0 && t.drop > 0, "each outcome occurs");
 	unsigned bad_reason = 0;
