@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,8 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+
+#include "dns/err.h"
 
 struct dp_dpdk {
 	unsigned nports;
@@ -38,18 +39,6 @@ _Static_assert(DP_DPDK_QUEUE_STATS == RTE_ETHDEV_QUEUE_STAT_CNTRS,
 /* rte_eal_init may run once per process, even after rte_eal_cleanup. */
 static bool eal_used;
 
-static int
-fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static int
 eal_errno(void)
@@ -133,12 +122,12 @@ find_ports(struct dp_dpdk *d, const struct dp_dpdk_config *cfg, char *err, size_
 	unsigned n = cfg->nports ? cfg->nports : rte_eth_dev_count_avail();
 
 	if (n == 0)
-		return fail(err, errlen, -ENODEV,
+		return dns_errf(err, errlen, -ENODEV,
 			    "no DPDK ports (give a --vdev or a device EAL can probe)");
 	d->port_ids = calloc(n, sizeof(*d->port_ids));
 	d->info = calloc(n, sizeof(*d->info));
 	if (!d->port_ids || !d->info)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return dns_errf(err, errlen, -ENOMEM, "out of memory");
 	if (cfg->nports == 0) {
 		RTE_ETH_FOREACH_DEV(pid) {
 			if (d->nports == n)
@@ -150,10 +139,10 @@ find_ports(struct dp_dpdk *d, const struct dp_dpdk_config *cfg, char *err, size_
 	for (unsigned i = 0; i < n; i++) {
 		const char *spec = cfg->ports[i] ? cfg->ports[i] : "";
 		if (find_port(spec, &pid) < 0)
-			return fail(err, errlen, -ENODEV, "%s: no such DPDK port", spec);
+			return dns_errf(err, errlen, -ENODEV, "%s: no such DPDK port", spec);
 		for (unsigned j = 0; j < i; j++)
 			if (d->port_ids[j] == pid)
-				return fail(err, errlen, -EINVAL, "%s: port %u given twice",
+				return dns_errf(err, errlen, -EINVAL, "%s: port %u given twice",
 					    spec, (unsigned)pid);
 		d->port_ids[d->nports++] = pid;
 	}
@@ -166,12 +155,12 @@ assign_lcores(struct dp_dpdk *d, char *err, size_t errlen)
 	unsigned lc, w = 0;
 
 	if (rte_lcore_count() < d->workers)
-		return fail(err, errlen, -EINVAL, "%u workers need %u lcores, EAL has %u (-l)",
+		return dns_errf(err, errlen, -EINVAL, "%u workers need %u lcores, EAL has %u (-l)",
 			    d->workers, d->workers, rte_lcore_count());
 	d->lcore = calloc(d->workers, sizeof(*d->lcore));
 	d->wpool = calloc(d->workers, sizeof(*d->wpool));
 	if (!d->lcore || !d->wpool)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return dns_errf(err, errlen, -ENOMEM, "out of memory");
 	d->lcore[w++] = rte_get_main_lcore();
 	RTE_LCORE_FOREACH_WORKER(lc) {
 		if (w == d->workers)
@@ -208,7 +197,7 @@ create_pools(struct dp_dpdk *d, uint16_t rxd, uint16_t txd, char *err, size_t er
 						     RTE_PKTMBUF_HEADROOM + DP_DPDK_MBUF_ROOM,
 						     (int)s);
 		if (!d->pool[s])
-			return fail(err, errlen, eal_errno(),
+			return dns_errf(err, errlen, eal_errno(),
 				    "mempool of %u buffers on NUMA socket %u: %s (raise -m?)",
 				    n, s, rte_strerror(rte_errno));
 	}
@@ -234,10 +223,10 @@ configure_port(struct dp_dpdk *d, unsigned i, uint16_t rxd, uint16_t txd,
 		snprintf(pi->name, sizeof(pi->name), "port %u", (unsigned)pid);
 	rc = rte_eth_dev_info_get(pid, &dev);
 	if (rc < 0)
-		return fail(err, errlen, rc, "%s: device info: %s", pi->name, rte_strerror(-rc));
+		return dns_errf(err, errlen, rc, "%s: device info: %s", pi->name, rte_strerror(-rc));
 	snprintf(pi->driver, sizeof(pi->driver), "%s", dev.driver_name ? dev.driver_name : "?");
 	if (dev.max_rx_queues < d->workers || dev.max_tx_queues < d->workers)
-		return fail(err, errlen, -EINVAL,
+		return dns_errf(err, errlen, -EINVAL,
 			    "%s (%s): the driver offers %u RX and %u TX queues; %u workers need %u of each",
 			    pi->name, pi->driver, (unsigned)dev.max_rx_queues,
 			    (unsigned)dev.max_tx_queues, d->workers, d->workers);
@@ -270,28 +259,28 @@ configure_port(struct dp_dpdk *d, unsigned i, uint16_t rxd, uint16_t txd,
 	d->nconfigured = i + 1;
 	rc = rte_eth_dev_configure(pid, (uint16_t)d->workers, (uint16_t)d->workers, &conf);
 	if (rc < 0)
-		return fail(err, errlen, rc, "%s (%s): configure %u queue pairs: %s",
+		return dns_errf(err, errlen, rc, "%s (%s): configure %u queue pairs: %s",
 			    pi->name, pi->driver, d->workers, rte_strerror(-rc));
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
 	if (rc < 0)
-		return fail(err, errlen, rc, "%s (%s): ring sizes: %s",
+		return dns_errf(err, errlen, rc, "%s (%s): ring sizes: %s",
 			    pi->name, pi->driver, rte_strerror(-rc));
 	for (unsigned q = 0; q < d->workers; q++) {
 		unsigned s = worker_socket(d, q);
 		rc = rte_eth_rx_queue_setup(pid, (uint16_t)q, rxd, s, NULL, d->wpool[q]);
 		if (rc < 0)
-			return fail(err, errlen, rc, "%s (%s): RX queue %u (%u descriptors): %s",
+			return dns_errf(err, errlen, rc, "%s (%s): RX queue %u (%u descriptors): %s",
 				    pi->name, pi->driver, q, (unsigned)rxd, rte_strerror(-rc));
 		rc = rte_eth_tx_queue_setup(pid, (uint16_t)q, txd, s, NULL);
 		if (rc < 0)
-			return fail(err, errlen, rc, "%s (%s): TX queue %u (%u descriptors): %s",
+			return dns_errf(err, errlen, rc, "%s (%s): TX queue %u (%u descriptors): %s",
 				    pi->name, pi->driver, q, (unsigned)txd, rte_strerror(-rc));
 	}
 	if (rte_eth_macaddr_get(pid, &mac) == 0)
 		memcpy(pi->mac, mac.addr_bytes, sizeof(pi->mac));
 	rc = rte_eth_dev_start(pid);
 	if (rc < 0)
-		return fail(err, errlen, rc, "%s (%s): start: %s",
+		return dns_errf(err, errlen, rc, "%s (%s): start: %s",
 			    pi->name, pi->driver, rte_strerror(-rc));
 	return 0;
 }
@@ -328,19 +317,19 @@ dp_dpdk_start(const struct dp_dpdk_config *cfg, struct dp_dpdk **out,
 	int rc;
 
 	if (eal_used)
-		return fail(err, errlen, -EALREADY,
+		return dns_errf(err, errlen, -EALREADY,
 			    "EAL was already initialised in this process (once per process)");
 	if (cfg->workers == 0 || cfg->eal_argc < 0 || (cfg->nports && !cfg->ports) ||
 	    (cfg->eal_argc && !cfg->eal_argv))
-		return fail(err, errlen, -EINVAL, "invalid DPDK configuration");
+		return dns_errf(err, errlen, -EINVAL, "invalid DPDK configuration");
 	d = calloc(1, sizeof(*d));
 	if (!d)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return dns_errf(err, errlen, -ENOMEM, "out of memory");
 	d->workers = cfg->workers;
 	rc = copy_argv(d, cfg);
 	if (rc < 0) {
 		teardown(d, false);
-		return fail(err, errlen, rc, "out of memory");
+		return dns_errf(err, errlen, rc, "out of memory");
 	}
 
 	/* Keep stdout for the program; EAL would log to stdout and syslog. */
@@ -348,14 +337,14 @@ dp_dpdk_start(const struct dp_dpdk_config *cfg, struct dp_dpdk **out,
 	eal_used = true;
 	rc = rte_eal_init(d->argc, d->argv);
 	if (rc < 0) {
-		rc = fail(err, errlen, eal_errno(), "EAL initialisation failed: %s",
+		rc = dns_errf(err, errlen, eal_errno(), "EAL initialisation failed: %s",
 			  rte_strerror(rte_errno));
 		teardown(d, false);
 		return rc;
 	}
 	if (rc + 1 < d->argc) {
 		/* getopt moved the arguments EAL did not take to the end. */
-		rc = fail(err, errlen, -EINVAL, "not an EAL argument: %s", d->argv[rc + 1]);
+		rc = dns_errf(err, errlen, -EINVAL, "not an EAL argument: %s", d->argv[rc + 1]);
 		goto out;
 	}
 	rxd = cfg->rx_ring ? cfg->rx_ring : DP_DPDK_RING_DEFAULT;
