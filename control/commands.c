@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "control/ctlproto.h"
+#ifdef SIGEDGE_DPDK
+#include "control/dpdk_backend.h"
+#endif
 #include "control/log.h"
 #include "dataplane/io/socket.h"
 #include "dns/err.h"
@@ -64,7 +67,8 @@ static const struct ctl_command commands[] = {
 	  "set the key's Delete time (default now): from then on it is no longer published; its "
 	  "files stay", -1, cmd_key_remove },
 	{ { "stats" }, "[--workers]", "query counters summed over the workers; --workers adds "
-	  "each worker's own", 1, cmd_stats },
+	  "each worker's own; with DPDK also the burst loops' counters (dpdk.*) and each "
+	  "port's (port.NAME.*)", 1, cmd_stats },
 	{ { "help" }, "", "this list", 0, cmd_help },
 };
 
@@ -82,8 +86,8 @@ cmd_status(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body, ch
 	ctl_buf_printf(body, "pid: %ld\n", (long)getpid());
 	ctl_buf_printf(body, "started: %s\n", when);
 	ctl_buf_printf(body, "uptime: %llds\n", (long long)(time(NULL) - d->started));
-	ctl_buf_printf(body, "backend: socket\n");
-	ctl_buf_printf(body, "workers: %u\n", cfg->workers);
+	ctl_buf_printf(body, "backend: %s\n", d->dpdk ? "dpdk" : "socket");
+	ctl_buf_printf(body, "workers: %u\n", d->workers);
 	ctl_buf_printf(body, "listen:");
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		char addr[INET6_ADDRSTRLEN + 32];
@@ -97,6 +101,10 @@ cmd_status(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body, ch
 	ctl_buf_printf(body, "sigcache-entries: %u\n", cfg->sigcache_entries);
 	ctl_buf_printf(body, "sign-rate: %u\n", cfg->sign_rate);
 	ctl_buf_printf(body, "control: %s\n", cfg->control_path);
+#ifdef SIGEDGE_DPDK
+	if (d->dpdk)
+		ctl_dpdk_status(d->dpdk, body);
+#endif
 	return 0;
 }
 
@@ -267,7 +275,7 @@ keys_commit(struct ctl_daemon *d, struct ctl_zone *z, struct ctl_keyset *nks, si
 			 how == COMMIT_CHANGE ? " (--force to do it anyway)" : "");
 		goto fail;
 	}
-	rc = ctl_keytable_build(nks, z->apex, z->served, z->nsec, d->cfg->workers, (uint32_t)now,
+	rc = ctl_keytable_build(nks, z->apex, z->served, z->nsec, d->workers, (uint32_t)now,
 				&t, err, sizeof(err));
 	if (rc < 0) {
 		snprintf(msg, msglen, "zone %s: key table: %s; nothing changed", z->name, err);
@@ -566,7 +574,7 @@ cmd_stats(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body, cha
 		per_worker = true;
 	}
 	struct dp_worker *const *ws;
-	size_t n = dp_socket_workers(d->sock, &ws);
+	size_t n = ctl_daemon_workers(d, &ws);
 	for (int c = 0; c < DP_CNT__MAX; c++) {
 		unsigned long long sum = 0;
 		for (size_t w = 0; w < n; w++)
@@ -579,6 +587,10 @@ cmd_stats(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body, cha
 				       dp_counter_name((enum dp_counter)c),
 				       (unsigned long long)dp_counter_get(ws[w], (enum dp_counter)c));
 	}
+#ifdef SIGEDGE_DPDK
+	if (d->dpdk)
+		ctl_dpdk_stats(d->dpdk, per_worker, body);
+#endif
 	return 0;
 }
 

@@ -13,6 +13,9 @@
 
 #include "control/commands.h"
 #include "control/ctlsock.h"
+#ifdef SIGEDGE_DPDK
+#include "control/dpdk_backend.h"
+#endif
 #include "control/log.h"
 #include "dataplane/core/engine.h"
 #include "dataplane/io/socket.h"
@@ -43,13 +46,14 @@ load_all(struct ctl_zones *zs)
  * zone has no keys); on error nothing is kept and err says why.
  */
 static int
-keys_prepare(const struct ctl_config *cfg, const struct ctl_zone *z, const struct dns_zone *zone,
-	     struct ctl_keyset *ks, struct sign_keytable **t, char *err, size_t errlen)
+keys_prepare(const struct ctl_config *cfg, unsigned workers, const struct ctl_zone *z,
+	     const struct dns_zone *zone, struct ctl_keyset *ks, struct sign_keytable **t,
+	     char *err, size_t errlen)
 {
 	*t = NULL;
 	int rc = ctl_keyset_load(cfg->keydir, z->apex, ks, err, errlen);
 	if (rc == 0 && ks->n) {
-		rc = ctl_keytable_build(ks, z->apex, zone, z->nsec, cfg->workers,
+		rc = ctl_keytable_build(ks, z->apex, zone, z->nsec, workers,
 					(uint32_t)time(NULL), t, err, errlen);
 		if (rc)
 			ctl_keyset_free(ks);
@@ -63,14 +67,14 @@ keys_prepare(const struct ctl_config *cfg, const struct ctl_zone *z, const struc
  * Prints each failure; returns the number of zones that failed.
  */
 static size_t
-keys_start(const struct ctl_config *cfg, struct ctl_zones *zs)
+keys_start(const struct ctl_config *cfg, unsigned workers, struct ctl_zones *zs)
 {
 	size_t failed = 0;
 	for (size_t i = 0; cfg->keydir && i < zs->n; i++) {
 		struct ctl_zone *z = &zs->v[i];
 		struct sign_keytable *t;
 		char err[1024];
-		if (keys_prepare(cfg, z, z->served, &z->keys, &t, err, sizeof(err)) != 0) {
+		if (keys_prepare(cfg, workers, z, z->served, &z->keys, &t, err, sizeof(err)) != 0) {
 			fprintf(stderr, "sigedge: zone %s: keys: %s\n", z->name, err);
 			failed++;
 			continue;
@@ -92,7 +96,9 @@ int
 ctl_daemon_check(const struct ctl_config *cfg)
 {
 	struct ctl_zones zs;
-	if (ctl_zones_init(&zs, cfg->zones, cfg->nzones, cfg->workers) != 0) {
+	/* DPDK's default worker count is known only once EAL runs. */
+	unsigned workers = cfg->workers ? cfg->workers : 1;
+	if (ctl_zones_init(&zs, cfg->zones, cfg->nzones, workers) != 0) {
 		fprintf(stderr, "sigedge: out of memory\n");
 		return -1;
 	}
@@ -107,7 +113,7 @@ ctl_daemon_check(const struct ctl_config *cfg)
 	}
 	if (rc == 0) {
 		ctl_zones_commit(&zs, time(NULL));
-		rc = keys_start(cfg, &zs) ? -1 : 0;
+		rc = keys_start(cfg, workers, &zs) ? -1 : 0;
 	}
 	ctl_zones_free(&zs);
 	return rc;
@@ -145,8 +151,9 @@ log_serving(const struct ctl_daemon *d)
 		ctl_addr_format(&d->cfg->listen[i], a, sizeof(a));
 		len += (size_t)snprintf(addrs + len, sizeof(addrs) - len, "%s%s", i ? ", " : "", a);
 	}
-	ctl_log(CTL_LOG_INFO, "serving %zu zone%s on %s with %u worker%s", d->zones.n,
-		d->zones.n == 1 ? "" : "s", addrs, d->cfg->workers, d->cfg->workers == 1 ? "" : "s");
+	ctl_log(CTL_LOG_INFO, "serving %zu zone%s on %s with %u worker%s%s", d->zones.n,
+		d->zones.n == 1 ? "" : "s", addrs, d->workers, d->workers == 1 ? "" : "s",
+		d->dpdk ? " on DPDK ports" : "");
 }
 
 int
@@ -157,14 +164,42 @@ ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
 	d->sigfd = -1;
-	if (ctl_zones_init(&d->zones, cfg->zones, cfg->nzones, cfg->workers) != 0) {
-		fprintf(stderr, "sigedge: out of memory\n");
+	d->workers = cfg->workers;
+
+	/*
+	 * The signals become readable from the signalfd only; blocking them here,
+	 * before any other thread exists (EAL's or the workers'), makes every
+	 * thread inherit the mask. SIGPIPE is ignored so a peer that went away is
+	 * an EPIPE, not a kill.
+	 */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0) {
+		fprintf(stderr, "sigedge: signalfd: %s\n", strerror(errno));
 		return -1;
+	}
+#ifdef SIGEDGE_DPDK
+	if (cfg->backend == CTL_BACKEND_DPDK &&
+	    ctl_dpdk_open(cfg, &d->dpdk, &d->workers, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sigedge: DPDK: %s\n", err);
+		d->dpdk = NULL;
+		goto fail;
+	}
+#endif
+	if (ctl_zones_init(&d->zones, cfg->zones, cfg->nzones, d->workers) != 0) {
+		fprintf(stderr, "sigedge: out of memory\n");
+		goto fail;
 	}
 	if (load_all(&d->zones) != 0)
 		goto fail;
 	ctl_zones_commit(&d->zones, time(NULL));
-	if (keys_start(cfg, &d->zones) != 0)
+	if (keys_start(cfg, d->workers, &d->zones) != 0)
 		goto fail;
 	struct dns_zoneset *set = ctl_zones_build(&d->zones);
 	struct dp_view *v = set ? view_new(set, &d->zones, cfg) : NULL;
@@ -186,33 +221,24 @@ ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg)
 	}
 	ctl_publish_view(&d->pub, v);
 
-	/*
-	 * The signals become readable from the signalfd only; blocking them here,
-	 * before any worker thread exists, makes every worker inherit the mask.
-	 * SIGPIPE is ignored so a peer that went away is an EPIPE, not a kill.
-	 */
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (d->sigfd < 0) {
-		fprintf(stderr, "sigedge: signalfd: %s\n", strerror(errno));
-		goto fail;
-	}
-
 	if (ctl_sock_open(cfg->control_path, &d->ctl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sigedge: %s\n", err);
 		goto fail;
 	}
 
+#ifdef SIGEDGE_DPDK
+	if (d->dpdk) {
+		if (ctl_dpdk_run(d->dpdk, &d->rt, err, sizeof(err)) != 0) {
+			fprintf(stderr, "sigedge: DPDK: %s\n", err);
+			goto fail;
+		}
+		goto serving;
+	}
+#endif
 	struct dp_socket_config sc = {
 		.listen = cfg->listen,
 		.nlisten = cfg->nlisten,
-		.workers = cfg->workers,
+		.workers = d->workers,
 		.tcp_idle_ms = (int)cfg->tcp_idle_ms,
 		.tcp_max_conns = TCP_MAX_CONNS,
 		.pin = cfg->pin,
@@ -222,6 +248,9 @@ ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg)
 		d->sock = NULL;
 		goto fail;
 	}
+#ifdef SIGEDGE_DPDK
+serving:
+#endif
 	d->started = time(NULL);
 	log_serving(d);
 	ctl_log(CTL_LOG_INFO, "control socket %s", cfg->control_path);
@@ -237,6 +266,11 @@ ctl_daemon_stop(struct ctl_daemon *d)
 	if (d->sock)
 		dp_socket_stop(d->sock);
 	d->sock = NULL;
+#ifdef SIGEDGE_DPDK
+	/* Workers first, EAL last: a net_pcap port writes its TX file on stop. */
+	ctl_dpdk_close(d->dpdk);
+#endif
+	d->dpdk = NULL;
 	ctl_sock_close(d->ctl);
 	d->ctl = NULL;
 	if (d->pub.rt) {
@@ -296,7 +330,7 @@ ctl_daemon_reload(struct ctl_daemon *d, const size_t *idx, size_t n, struct ctl_
 		char err[1024];
 		if (!sel[i])
 			continue;
-		if (keys_prepare(d->cfg, z, z->pending ? z->pending : z->served, &nks[i], &nt[i],
+		if (keys_prepare(d->cfg, d->workers, z, z->pending ? z->pending : z->served, &nks[i], &nt[i],
 				 err, sizeof(err)) == 0)
 			continue;
 		failed++;
@@ -435,7 +469,7 @@ refresh_due(struct ctl_daemon *d)
 		char err[1024];
 		if (!event && (!t || ctl_keytable_refresh_in(t, now) > 0))
 			continue;
-		if (ctl_keytable_build(&z->keys, z->apex, z->served, z->nsec, d->cfg->workers, now,
+		if (ctl_keytable_build(&z->keys, z->apex, z->served, z->nsec, d->workers, now,
 				       &fresh, err, sizeof(err)) != 0) {
 			ctl_log(CTL_LOG_ERROR, "zone %s: rebuilding the key table: %s; previous "
 				"table kept", z->name, err);
@@ -449,6 +483,19 @@ refresh_due(struct ctl_daemon *d)
 			ctl_log(CTL_LOG_INFO, "zone %s: no key published any more: unsigned", z->name);
 		ctl_publish_keytable(&d->pub, &z->slot, fresh);
 	}
+}
+
+size_t
+ctl_daemon_workers(const struct ctl_daemon *d, struct dp_worker *const **out)
+{
+#ifdef SIGEDGE_DPDK
+	if (d->dpdk)
+		return ctl_dpdk_workers(d->dpdk, out);
+#endif
+	if (d->sock)
+		return dp_socket_workers(d->sock, out);
+	*out = NULL;
+	return 0;
 }
 
 static void

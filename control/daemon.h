@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The sigedge daemon: start-up (zones, first view, control socket, socket
- * backend), the control thread's event loop (control socket, SIGHUP, SIGTERM,
+ * or DPDK backend), the control thread's event loop (control socket, SIGHUP, SIGTERM,
  * SIGINT through a signalfd, and the timer that rebuilds a zone's key table
  * when its DNSKEY signatures are due and at each timing event of its keys),
  * zone reloads and shutdown.
@@ -22,6 +22,7 @@
 #include "control/zones.h"
 #include "dataplane/core/worker.h"
 
+struct ctl_dpdk;
 struct ctl_sock;
 struct dp_socket;
 
@@ -31,7 +32,9 @@ struct ctl_daemon {
 	struct dp_runtime rt;
 	struct ctl_publisher pub;
 	struct ctl_sock *ctl;
-	struct dp_socket *sock;
+	struct dp_socket *sock;        /* socket backend */
+	struct ctl_dpdk *dpdk;         /* DPDK backend (control/dpdk_backend.h) */
+	unsigned workers;              /* workers serving (cfg->workers, or EAL's count) */
 	int sigfd;
 	time_t started;
 };
@@ -44,9 +47,10 @@ struct ctl_daemon {
 int ctl_daemon_check(const struct ctl_config *cfg);
 
 /*
- * Start serving: load zones, publish the first view, open the control
- * socket, start the workers. SIGHUP, SIGTERM, SIGINT must already be
- * blocked in the calling thread (the workers inherit the mask). On failure
+ * Start serving: block SIGHUP, SIGTERM and SIGINT (every thread started
+ * from here on inherits the mask; the control thread reads them from a
+ * signalfd), start EAL and the ports in DPDK mode, load zones, publish the
+ * first view, open the control socket, start the workers. On failure
  * the reason is printed to stderr, nothing is left running, and -1 is
  * returned.
  */
@@ -54,6 +58,9 @@ int ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg);
 
 /* Run the event loop until SIGTERM or SIGINT. Returns 0, or -1 on a fatal error. */
 int ctl_daemon_run(struct ctl_daemon *d);
+
+/* The workers of whichever backend runs; *out valid until ctl_daemon_stop. */
+size_t ctl_daemon_workers(const struct ctl_daemon *d, struct dp_worker *const **out);
 
 /* Stop the workers, remove the control socket, free everything. */
 void ctl_daemon_stop(struct ctl_daemon *d);

@@ -14,6 +14,7 @@
 
 #include "control/ctlproto.h"
 #include "dataplane/core/worker.h"
+#include "dataplane/io/pkt.h"
 #include "dns/err.h"
 #include "dns/name.h"
 
@@ -28,7 +29,19 @@ enum {
 	SET_KEYDIR = 1 << 6,
 	SET_SIGCACHE = 1 << 7,
 	SET_SIGN_RATE = 1 << 8,
+	SET_BACKEND = 1 << 9,
+	SET_DPDK_VLAN = 1 << 10,
 };
+
+bool
+ctl_dpdk_available(void)
+{
+#ifdef SIGEDGE_DPDK
+	return true;
+#else
+	return false;
+#endif
+}
 
 static void __attribute__((format(printf, 3, 4)))
 seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -247,6 +260,42 @@ zone_add(struct ctl_config *cfg, const char *name, const char *file)
 }
 
 static int
+strv_add(char ***v, size_t *n, const char *str)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (!(nv[*n] = strdup(str)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static void
+strv_clear(char ***v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
+/* Move the list *from (when it has entries) over *to. */
+static void
+strv_move(char ***to, size_t *nto, char ***from, size_t *nfrom)
+{
+	if (!*nfrom)
+		return;
+	strv_clear(to, nto);
+	*to = *from;
+	*nto = *nfrom;
+	*from = NULL;
+	*nfrom = 0;
+}
+
+static int
 replace_str(char **dst, const char *src)
 {
 	char *s = strdup(src);
@@ -269,6 +318,8 @@ ctl_config_free(struct ctl_config *cfg)
 	free(cfg->control_path);
 	free(cfg->keydir);
 	free(cfg->config_file);
+	strv_clear(&cfg->dpdk_eal, &cfg->ndpdk_eal);
+	strv_clear(&cfg->dpdk_ports, &cfg->ndpdk_ports);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -366,6 +417,30 @@ conf_listen(struct conf_ctx *c, const config_setting_t *s)
 	return 0;
 }
 
+/* A string or a list of non-empty strings, replacing *v. */
+static int
+conf_strv(struct conf_ctx *c, const config_setting_t *s, char ***v, size_t *n)
+{
+	int t = config_setting_type(s);
+	if (t != CONFIG_TYPE_STRING && t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+		return conf_err(c, s, "'%s' must be a string or a list of strings",
+				config_setting_name(s));
+	strv_clear(v, n);
+	int len = t == CONFIG_TYPE_STRING ? 1 : config_setting_length(s);
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e =
+			t == CONFIG_TYPE_STRING ? s : config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING ||
+		    config_setting_get_string(e)[0] == '\0')
+			return conf_err(c, s, "'%s' entries must be non-empty strings",
+					config_setting_name(s));
+		int rc = strv_add(v, n, config_setting_get_string(e));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 conf_server(struct conf_ctx *c, const config_setting_t *group)
 {
@@ -407,6 +482,20 @@ conf_server(struct conf_ctx *c, const config_setting_t *group)
 				return conf_err(c, s, "'pin' must be true or false");
 			cfg->pin = config_setting_get_bool(s);
 			rc = 0;
+		} else if (strcmp(name, "backend") == 0) {
+			rc = conf_string(c, s, &str);
+			if (rc == 0 && strcmp(str, "socket") == 0)
+				cfg->backend = CTL_BACKEND_SOCKET;
+			else if (rc == 0 && strcmp(str, "dpdk") == 0)
+				cfg->backend = CTL_BACKEND_DPDK;
+			else if (rc == 0)
+				rc = conf_err(c, s, "'backend' must be \"socket\" or \"dpdk\"");
+		} else if (strcmp(name, "dpdk-eal") == 0) {
+			rc = conf_strv(c, s, &cfg->dpdk_eal, &cfg->ndpdk_eal);
+		} else if (strcmp(name, "dpdk-ports") == 0) {
+			rc = conf_strv(c, s, &cfg->dpdk_ports, &cfg->ndpdk_ports);
+		} else if (strcmp(name, "dpdk-vlan") == 0) {
+			rc = conf_uint(c, s, 0, CTL_DPDK_VLAN_MAX, &cfg->dpdk_vlan);
 		} else if (strcmp(name, "log-level") == 0) {
 			rc = conf_string(c, s, &str);
 			if (rc == 0 && ctl_log_level_parse(str, &cfg->log_level) != 0)
@@ -547,6 +636,10 @@ enum {
 	OPT_KEYDIR,
 	OPT_SIGCACHE,
 	OPT_SIGN_RATE,
+	OPT_DPDK,
+	OPT_DPDK_EAL,
+	OPT_DPDK_PORT,
+	OPT_DPDK_VLAN,
 };
 
 static const struct option long_opts[] = {
@@ -562,6 +655,10 @@ static const struct option long_opts[] = {
 	{ "pin", no_argument, NULL, OPT_PIN },
 	{ "keydir", required_argument, NULL, OPT_KEYDIR },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "dpdk", no_argument, NULL, OPT_DPDK },
+	{ "dpdk-eal", required_argument, NULL, OPT_DPDK_EAL },
+	{ "dpdk-port", required_argument, NULL, OPT_DPDK_PORT },
+	{ "dpdk-vlan", required_argument, NULL, OPT_DPDK_VLAN },
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "help", no_argument, NULL, 'h' },
@@ -578,7 +675,9 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, unsigned *set, char *er
 
 	optind = 0; /* glibc: full restart, so the parser may run again */
 	opterr = 0;
-	while (rc == 0 && (ch = getopt_long(argc, argv, ":c:l:z:w:fhV", long_opts, NULL)) != -1) {
+	/* '+': stop at the first non-option, so that "--" ends the options and
+	 * what follows it is left in place for EAL. */
+	while (rc == 0 && (ch = getopt_long(argc, argv, "+:c:l:z:w:fhV", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': {
 			struct dp_listen l;
@@ -678,6 +777,28 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, unsigned *set, char *er
 		case OPT_CHECK:
 			cli->action = CTL_ACTION_CHECK;
 			break;
+		case OPT_DPDK:
+			cli->backend = CTL_BACKEND_DPDK;
+			*set |= SET_BACKEND;
+			break;
+		case OPT_DPDK_EAL:
+			rc = strv_add(&cli->dpdk_eal, &cli->ndpdk_eal, optarg);
+			break;
+		case OPT_DPDK_PORT:
+			if (optarg[0] == '\0') {
+				seterr(err, errlen, "--dpdk-port: empty port name");
+				return -EINVAL;
+			}
+			rc = strv_add(&cli->dpdk_ports, &cli->ndpdk_ports, optarg);
+			break;
+		case OPT_DPDK_VLAN:
+			if (parse_uint(optarg, 0, CTL_DPDK_VLAN_MAX, &cli->dpdk_vlan) != 0) {
+				seterr(err, errlen, "--dpdk-vlan '%s': expected 0 (untagged) to %u",
+				       optarg, CTL_DPDK_VLAN_MAX);
+				return -EINVAL;
+			}
+			*set |= SET_DPDK_VLAN;
+			break;
 		case 'f':
 			break; /* sigedge always runs in the foreground */
 		case OPT_LOG_LEVEL:
@@ -701,6 +822,10 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, unsigned *set, char *er
 			seterr(err, errlen, "unknown option '%s'", argv[optind - 1]);
 			return -EINVAL;
 		}
+	}
+	if (rc == 0 && optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0) {
+		for (; rc == 0 && optind < argc; optind++)
+			rc = strv_add(&cli->dpdk_eal, &cli->ndpdk_eal, argv[optind]);
 	}
 	if (rc == 0 && optind < argc) {
 		seterr(err, errlen, "unexpected argument '%s'", argv[optind]);
@@ -729,6 +854,12 @@ merge(struct ctl_config *cfg, struct ctl_config *cli, unsigned set)
 		cfg->pin = cli->pin;
 	if (set & SET_LOG_LEVEL)
 		cfg->log_level = cli->log_level;
+	if (set & SET_BACKEND)
+		cfg->backend = cli->backend;
+	if (set & SET_DPDK_VLAN)
+		cfg->dpdk_vlan = cli->dpdk_vlan;
+	strv_move(&cfg->dpdk_eal, &cfg->ndpdk_eal, &cli->dpdk_eal, &cli->ndpdk_eal);
+	strv_move(&cfg->dpdk_ports, &cfg->ndpdk_ports, &cli->dpdk_ports, &cli->ndpdk_ports);
 	if (set & SET_KEYDIR) {
 		free(cfg->keydir);
 		cfg->keydir = cli->keydir;
@@ -764,6 +895,43 @@ merge(struct ctl_config *cfg, struct ctl_config *cli, unsigned set)
 	return 0;
 }
 
+/* The DPDK backend's settings, checked without starting EAL. */
+static int
+dpdk_check(const struct ctl_config *cfg, char *err, size_t errlen)
+{
+	if (!ctl_dpdk_available()) {
+		seterr(err, errlen, "the DPDK backend (--dpdk, server.backend = \"dpdk\") is not "
+			"in this build of sigedge (built without libdpdk)");
+		return -EINVAL;
+	}
+	if (cfg->ndpdk_ports == 0) {
+		seterr(err, errlen, "the DPDK backend needs at least one port: --dpdk-port NAME "
+			"(a port id or a device name such as net_pcap0) or server.dpdk-ports");
+		return -EINVAL;
+	}
+	unsigned n4 = 0, n6 = 0;
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		const struct dp_listen *l = &cfg->listen[i];
+		bool v6 = l->addr.ss_family == AF_INET6;
+		uint16_t port = v6 ? ((const struct sockaddr_in6 *)&l->addr)->sin6_port
+				   : ((const struct sockaddr_in *)&l->addr)->sin_port;
+		uint16_t port0 = cfg->listen[0].addr.ss_family == AF_INET6
+				 ? ((const struct sockaddr_in6 *)&cfg->listen[0].addr)->sin6_port
+				 : ((const struct sockaddr_in *)&cfg->listen[0].addr)->sin_port;
+		if (port != port0) {
+			seterr(err, errlen, "with the DPDK backend every listen address must have "
+				"the same port (%u and %u given)", ntohs(port0), ntohs(port));
+			return -EINVAL;
+		}
+		if ((v6 ? ++n6 : ++n4) > DP_PKT_MAX_ADDRS) {
+			seterr(err, errlen, "the DPDK backend serves at most %u IPv%c addresses",
+			       DP_PKT_MAX_ADDRS, v6 ? '6' : '4');
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int
 ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t errlen)
 {
@@ -783,7 +951,6 @@ ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t 
 	}
 
 	cfg->action = cli.action;
-	cfg->workers = online_cpus();
 	cfg->udp_max_payload = CTL_UDP_MAX_DEFAULT;
 	cfg->tcp_idle_ms = CTL_TCP_IDLE_DEFAULT;
 	cfg->sigcache_entries = DP_SIGCACHE_DEFAULT;
@@ -799,6 +966,16 @@ ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t 
 	for (size_t i = 0; rc == 0 && i < cfg->nzones; i++)
 		if (cfg->zones[i].sign_rate < 0)
 			cfg->zones[i].sign_rate = cfg->sign_rate;
+	if (rc == 0 && cfg->backend == CTL_BACKEND_DPDK) {
+		rc = dpdk_check(cfg, err, errlen);
+	} else if (rc == 0 && (cfg->ndpdk_eal || cfg->ndpdk_ports || cfg->dpdk_vlan)) {
+		seterr(err, errlen, "EAL arguments, --dpdk-port and --dpdk-vlan (server.dpdk-*) "
+			"need --dpdk or server.backend = \"dpdk\"");
+		rc = -EINVAL;
+	}
+	/* DPDK's default (0) is known once EAL has counted its lcores. */
+	if (rc == 0 && cfg->workers == 0 && cfg->backend == CTL_BACKEND_SOCKET)
+		cfg->workers = online_cpus();
 	if (rc == 0 && !cfg->control_path) {
 		char path[256];
 		rc = ctl_control_default_path(path, sizeof(path));
@@ -837,6 +1014,8 @@ ctl_opts_usage(FILE *out)
 "            [--sigcache-entries N] [--sign-rate N]\n"
 "            [--control PATH] [--keydir DIR] [--pin] [--log-level LEVEL] [--check]\n"
 "            [--foreground]\n"
+"            [--dpdk --dpdk-port NAME... [--dpdk-vlan N] [--dpdk-eal ARG]...\n"
+"             [-- EAL-ARGUMENTS...]]\n"
 "    sigedge --help | --version\n"
 "\n"
 "DESCRIPTION\n"
@@ -864,7 +1043,7 @@ ctl_opts_usage(FILE *out)
 "        allowed (every query is then REFUSED) but is warned about.\n"
 "    -w, --workers N\n"
 "        Number of worker threads, 1..%d. Default: the number of online CPUs\n"
-"        (%u here).\n"
+"        (%u here); with --dpdk, one per EAL lcore but the main one.\n"
 "    --udp-max-payload N\n"
 "        Largest UDP reply sent and the EDNS buffer size advertised, %d..%d.\n"
 "        Default: %d.\n"
@@ -918,6 +1097,17 @@ ctl_opts_usage(FILE *out)
 "    --check\n"
 "        Read the configuration and load every zone, report any error, and exit\n"
 "        (status 0 when all is well, 1 otherwise) without serving.\n"
+"    --dpdk\n"
+"        Serve through DPDK ports instead of kernel sockets (see DPDK BACKEND).\n"
+"    --dpdk-eal ARG\n"
+"        One EAL argument (repeat for more); everything after a \"--\" that\n"
+"        ends the options is taken as EAL arguments too.\n"
+"    --dpdk-port NAME\n"
+"        A DPDK port to serve on: a port id (0) or a device name (net_pcap0,\n"
+"        0000:01:00.0); repeat for more. At least one is required.\n"
+"    --dpdk-vlan N\n"
+"        Serve only frames tagged with 802.1Q VLAN N (1..%u) on every port;\n"
+"        0 serves untagged frames. Default: 0.\n"
 "    -f, --foreground\n"
 "        Accepted for service managers; sigedge always runs in the foreground.\n"
 "    -h, --help\n"
@@ -937,6 +1127,10 @@ ctl_opts_usage(FILE *out)
 "        keydir = \"keys\";\n"
 "        pin = false;\n"
 "        log-level = \"info\";\n"
+"        backend = \"socket\";                        # or \"dpdk\"\n"
+"        dpdk-eal = [\"-l\", \"0-2\", \"-a\", \"0000:01:00.0\"];\n"
+"        dpdk-ports = [\"0000:01:00.0\"];\n"
+"        dpdk-vlan = 0;\n"
 "    };\n"
 "    zones = (\n"
 "        { name = \"example.com\"; file = \"zones/example.com.zone\";\n"
@@ -949,6 +1143,25 @@ ctl_opts_usage(FILE *out)
 "    covering NSEC records). sign-rate overrides the server's --sign-rate for\n"
 "    the zone. An unknown setting is an error that\n"
 "    names the setting and its line.\n"
+"\n"
+"DPDK BACKEND\n"
+"    With --dpdk, sigedge initialises DPDK's EAL with the EAL arguments and\n"
+"    serves on the given ports: one worker per lcore, each polling its own RX\n"
+"    and TX queue of every port. The main lcore (the first of -l) is the\n"
+"    control thread, so EAL needs one lcore more than there are workers. The\n"
+"    served addresses are the --listen addresses (they must share one port);\n"
+"    each port answers with its own MAC address. Served inline: DNS over UDP,\n"
+"    ARP requests, ICMP and ICMPv6 echo, IPv6 neighbour solicitations for\n"
+"    the served addresses. Not served yet in this mode: TCP, UPDATE, NOTIFY,\n"
+"    zone transfers and anything else for the kernel (IPv4 fragments, other\n"
+"    ports and protocols): such frames are counted (stats dpdk.exception)\n"
+"    and dropped. --pin and --tcp-idle-timeout do not apply. Without a NIC or\n"
+"    hugepages, for a test:\n"
+"        sigedge --dpdk --dpdk-port net_pcap0 --listen 192.0.2.1 ... -- \\\n"
+"            --no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0,1 \\\n"
+"            --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap\n"
+"    --check validates these settings without starting EAL; a build without\n"
+"    DPDK rejects --dpdk.\n"
 "\n"
 "SIGNALS\n"
 "    SIGHUP   Reload every zone from its file, and its keys from --keydir. A\n"
@@ -981,5 +1194,5 @@ ctl_opts_usage(FILE *out)
 "    sigedgectl(8), kdig(1)\n",
 		CTL_PORT_DEFAULT, CTL_WORKERS_MAX, online_cpus(), CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX,
 		CTL_UDP_MAX_DEFAULT, CTL_TCP_IDLE_MAX, CTL_TCP_IDLE_DEFAULT, CTL_SIGCACHE_MIN,
-		CTL_SIGCACHE_MAX, DP_SIGCACHE_DEFAULT, CTL_SIGN_RATE_MAX, path);
+		CTL_SIGCACHE_MAX, DP_SIGCACHE_DEFAULT, CTL_SIGN_RATE_MAX, path, CTL_DPDK_VLAN_MAX);
 }

@@ -49,6 +49,14 @@ enum ctl_action {
 	CTL_ACTION_VERSION,  /* --version */
 };
 
+/* Which backend serves the queries. */
+enum ctl_backend {
+	CTL_BACKEND_SOCKET,  /* kernel UDP and TCP sockets (the default) */
+	CTL_BACKEND_DPDK,    /* DPDK ports (--dpdk): UDP, ARP, ICMP echo, NS */
+};
+
+#define CTL_DPDK_VLAN_MAX 4094
+
 /* Everything the daemon needs to start. All memory is owned by the struct. */
 struct ctl_config {
 	enum ctl_action action;
@@ -57,7 +65,17 @@ struct ctl_config {
 	size_t nlisten;
 	struct ctl_zone_conf *zones;
 	size_t nzones;
-	unsigned workers;                /* default: online CPUs */
+	unsigned workers;                /* default: online CPUs; with DPDK 0, which
+					    means one per EAL lcore but the main one */
+	enum ctl_backend backend;
+	/* DPDK backend: EAL arguments (no program name), ports (ids or device
+	 * names, at least one), the VLAN served (0: untagged). The served
+	 * addresses are the listen addresses, which share one port. */
+	char **dpdk_eal;
+	size_t ndpdk_eal;
+	char **dpdk_ports;
+	size_t ndpdk_ports;
+	unsigned dpdk_vlan;
 	unsigned udp_max_payload;        /* CTL_UDP_MAX_MIN..CTL_UDP_MAX_MAX */
 	unsigned tcp_idle_ms;            /* 1..CTL_TCP_IDLE_MAX */
 	unsigned sigcache_entries;       /* per worker, a power of two in
@@ -70,9 +88,15 @@ struct ctl_config {
 };
 
 /*
+ * True when this build has the DPDK backend (meson -Ddpdk found libdpdk).
+ */
+bool ctl_dpdk_available(void);
+
+/*
  * Parse argv (getopt_long; restartable, so tests may call it repeatedly),
  * read the configuration file when one is named, merge, and fill defaults.
- * With --help or --version only cfg->action is meaningful.
+ * With --help or --version only cfg->action is meaningful. Arguments after
+ * a "--" are EAL arguments for the DPDK backend (added after --dpdk-eal's).
  * Returns 0; -EINVAL for a command-line error; DNS_ESYNTAX for an invalid
  * configuration file (err then starts with "FILE:LINE: "), another negative
  * errno when the file cannot be read. err always says what is wrong and

@@ -22,6 +22,8 @@
 struct dp_dpdk {
 	unsigned nports;
 	unsigned workers;
+	bool control_main;                    /* no worker on the main lcore */
+	bool launched;                        /* dp_dpdk_launch started workers */
 	uint16_t *port_ids;                   /* [nports] */
 	struct dp_dpdk_port_info *info;       /* [nports] */
 	unsigned *lcore;                      /* [workers] */
@@ -152,16 +154,23 @@ find_ports(struct dp_dpdk *d, const struct dp_dpdk_config *cfg, char *err, size_
 static int
 assign_lcores(struct dp_dpdk *d, char *err, size_t errlen)
 {
-	unsigned lc, w = 0;
+	unsigned lc, w = 0, avail = rte_lcore_count() - (d->control_main ? 1u : 0u);
 
-	if (rte_lcore_count() < d->workers)
-		return dns_errf(err, errlen, -EINVAL, "%u workers need %u lcores, EAL has %u (-l)",
-			    d->workers, d->workers, rte_lcore_count());
+	if (d->workers == 0)
+		d->workers = avail;
+	if (d->workers == 0)
+		return dns_errf(err, errlen, -EINVAL,
+			    "no lcore for a worker: EAL has 1 lcore, the main one is for control (-l)");
+	if (avail < d->workers)
+		return dns_errf(err, errlen, -EINVAL, "%u workers need %u lcores%s, EAL has %u (-l)",
+			    d->workers, d->workers + (d->control_main ? 1u : 0u),
+			    d->control_main ? " (one more for control)" : "", rte_lcore_count());
 	d->lcore = calloc(d->workers, sizeof(*d->lcore));
 	d->wpool = calloc(d->workers, sizeof(*d->wpool));
 	if (!d->lcore || !d->wpool)
 		return dns_errf(err, errlen, -ENOMEM, "out of memory");
-	d->lcore[w++] = rte_get_main_lcore();
+	if (!d->control_main)
+		d->lcore[w++] = rte_get_main_lcore();
 	RTE_LCORE_FOREACH_WORKER(lc) {
 		if (w == d->workers)
 			break;
@@ -319,13 +328,14 @@ dp_dpdk_start(const struct dp_dpdk_config *cfg, struct dp_dpdk **out,
 	if (eal_used)
 		return dns_errf(err, errlen, -EALREADY,
 			    "EAL was already initialised in this process (once per process)");
-	if (cfg->workers == 0 || cfg->eal_argc < 0 || (cfg->nports && !cfg->ports) ||
+	if (cfg->eal_argc < 0 || (cfg->nports && !cfg->ports) ||
 	    (cfg->eal_argc && !cfg->eal_argv))
 		return dns_errf(err, errlen, -EINVAL, "invalid DPDK configuration");
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return dns_errf(err, errlen, -ENOMEM, "out of memory");
 	d->workers = cfg->workers;
+	d->control_main = cfg->control_main;
 	rc = copy_argv(d, cfg);
 	if (rc < 0) {
 		teardown(d, false);
@@ -489,6 +499,28 @@ dp_dpdk_mbuf_tx_cksum(struct dp_dpdk_mbuf *m, unsigned l2_len, unsigned l3_len,
 		mb->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
 	if (udp_cksum)
 		mb->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+}
+
+int
+dp_dpdk_launch(struct dp_dpdk *d, int (*fn)(void *arg), void *const *args)
+{
+	if (!d->control_main)
+		return -EINVAL;
+	for (unsigned w = 0; w < d->workers; w++) {
+		int rc = rte_eal_remote_launch(fn, args[w], d->lcore[w]);
+		if (rc < 0)
+			return rc;
+		d->launched = true;
+	}
+	return 0;
+}
+
+void
+dp_dpdk_wait(struct dp_dpdk *d)
+{
+	if (d->launched)
+		rte_eal_mp_wait_lcore();
+	d->launched = false;
 }
 
 int

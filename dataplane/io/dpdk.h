@@ -11,8 +11,11 @@
  *
  * Workers and lcores: worker w runs on the w-th lcore of the EAL lcore list
  * (-l/--lcores), the main lcore first (so with "-l 0" worker 0 is the thread
- * that called dp_dpdk_start). Worker w owns queue w of every port and takes
- * its TX buffers from the mempool of its lcore's NUMA socket.
+ * that called dp_dpdk_start). With control_main set, the main lcore runs no
+ * worker: it stays the caller's (control) thread, worker w runs on the
+ * (w+1)-th lcore, and dp_dpdk_launch starts the workers there. Worker w owns
+ * queue w of every port and takes its TX buffers from the mempool of its
+ * lcore's NUMA socket.
  *
  * EAL can be initialised once per process: dp_dpdk_start may succeed once;
  * dp_dpdk_stop (and a failed dp_dpdk_start) call rte_eal_cleanup, and every
@@ -50,7 +53,10 @@ struct dp_dpdk_config {
 	 * nports == 0: every port EAL found, in port id order. */
 	const char *const *ports;
 	unsigned nports;
-	unsigned workers;          /* >= 1, at most the number of EAL lcores */
+	/* At most the number of EAL lcores (less one with control_main); 0: as
+	 * many as that (dp_dpdk_workers says how many). */
+	unsigned workers;
+	bool control_main;         /* the main lcore runs no worker (see above) */
 	uint16_t rx_ring;          /* RX descriptors per queue (0: DP_DPDK_RING_DEFAULT) */
 	uint16_t tx_ring;          /* TX descriptors per queue (0: DP_DPDK_RING_DEFAULT) */
 	unsigned link_wait_ms;     /* wait this long at most for every link to be up */
@@ -176,6 +182,19 @@ unsigned dp_dpdk_mbuf_rx_cksum(const struct dp_dpdk_mbuf *m);
  */
 void dp_dpdk_mbuf_tx_cksum(struct dp_dpdk_mbuf *m, unsigned l2_len, unsigned l3_len,
 			   bool ipv6, bool ip_cksum, bool udp_cksum);
+
+/*
+ * Run fn(args[w]) on worker w's lcore for every worker (rte_eal_remote_launch),
+ * and wait for all of them to return. Needs control_main (a worker cannot be
+ * launched on the main lcore). launch returns 0, -EINVAL without
+ * control_main, or -EBUSY when an lcore is still running something; on
+ * failure the workers already launched keep running: make fn return, then
+ * call dp_dpdk_wait. wait returns at once when nothing was launched.
+ * Threading: the thread that called dp_dpdk_start (the main lcore); call
+ * dp_dpdk_wait before dp_dpdk_stop.
+ */
+int dp_dpdk_launch(struct dp_dpdk *d, int (*fn)(void *arg), void *const *args);
+void dp_dpdk_wait(struct dp_dpdk *d);
 
 /*
  * Counters of port index port; q (may be NULL) receives nq <= workers

@@ -454,10 +454,80 @@ test_usage(void)
 		"EXAMPLES", "--listen", "--zone", "--config", "--workers", "--udp-max-payload",
 		"--tcp-idle-timeout", "--sigcache-entries", "--sign-rate", "--control", "--keydir", "--pin", "--check", "--foreground", "--log-level",
 		"--help", "--version", "SIGHUP", "SIGTERM", "Default: 1232", "Default: 10000",
+		"--dpdk", "--dpdk-eal", "--dpdk-port", "--dpdk-vlan", "DPDK BACKEND",
+		"Not served yet in this mode: TCP, UPDATE, NOTIFY", "--no-huge",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ok(strstr(text, want[i]) != NULL, "--help mentions %s", want[i]);
 	free(text);
+}
+
+/* --dpdk and its settings, on the command line and in the configuration file. */
+static void
+test_dpdk(void)
+{
+	struct ctl_config cfg;
+	int rc;
+
+	if (!ctl_dpdk_available()) {
+		is_int(parse(&cfg, "--dpdk", "--dpdk-port", "net_pcap0", "--listen", "192.0.2.1",
+			     NULL), -EINVAL, "--dpdk in a build without DPDK is refused");
+		ok(strstr(err, "not in this build") != NULL, "  says so: %s", err);
+		return;
+	}
+	is_int(parse(&cfg, "--listen", "192.0.2.1", NULL), 0, "default backend");
+	is_int(cfg.backend, CTL_BACKEND_SOCKET, "  is socket");
+	ctl_config_free(&cfg);
+
+	rc = parse(&cfg, "--dpdk", "--dpdk-port", "net_pcap0", "--dpdk-port", "1",
+		   "--dpdk-vlan", "100", "--dpdk-eal", "--no-huge", "--listen", "192.0.2.1",
+		   "--listen", "[2001:db8::1]", "--", "-l", "0,1", "--vdev", "net_pcap0,iface=lo",
+		   NULL);
+	is_int(rc, 0, "--dpdk with ports, VLAN and EAL arguments: %s", err);
+	is_int(cfg.backend, CTL_BACKEND_DPDK, "  backend dpdk");
+	is_int(cfg.workers, 0, "  workers default to EAL's lcores (0)");
+	is_int(cfg.dpdk_vlan, 100, "  VLAN 100");
+	ok(cfg.ndpdk_ports == 2 && strcmp(cfg.dpdk_ports[0], "net_pcap0") == 0 &&
+	   strcmp(cfg.dpdk_ports[1], "1") == 0, "  ports in order");
+	ok(cfg.ndpdk_eal == 5 && strcmp(cfg.dpdk_eal[0], "--no-huge") == 0 &&
+	   strcmp(cfg.dpdk_eal[1], "-l") == 0 && strcmp(cfg.dpdk_eal[4], "net_pcap0,iface=lo") == 0,
+	   "  --dpdk-eal first, then everything after --");
+	ctl_config_free(&cfg);
+
+	is_int(parse(&cfg, "--dpdk", "--listen", "192.0.2.1", NULL), -EINVAL, "--dpdk without a port");
+	ok(strstr(err, "--dpdk-port") != NULL, "  names --dpdk-port: %s", err);
+	is_int(parse(&cfg, "--dpdk", "--dpdk-port", "0", "--listen", "192.0.2.1:53",
+		     "--listen", "192.0.2.2:5300", NULL), -EINVAL, "listen ports differ");
+	ok(strstr(err, "same port") != NULL, "  says so: %s", err);
+	is_int(parse(&cfg, "--dpdk-port", "0", "--listen", "192.0.2.1", NULL), -EINVAL,
+	       "--dpdk-port without --dpdk");
+	is_int(parse(&cfg, "--listen", "192.0.2.1", "--", "-l", "0", NULL), -EINVAL,
+	       "EAL arguments without --dpdk");
+	is_int(parse(&cfg, "--dpdk", "--dpdk-port", "0", "--dpdk-vlan", "4095",
+		     "--listen", "192.0.2.1", NULL), -EINVAL, "--dpdk-vlan 4095");
+	is_int(parse(&cfg, "--listen", "192.0.2.1", "stray", NULL), -EINVAL, "a stray argument");
+	is_int(parse(&cfg, "--dpdk", "--dpdk-port", "0", "--workers", "3", "--check", NULL), 0,
+	       "--check with --dpdk needs no listen address");
+	is_int(cfg.workers, 3, "  --workers kept");
+	ctl_config_free(&cfg);
+
+	const char *conf = write_file("dpdk.conf",
+		"server: { listen = \"192.0.2.1\"; backend = \"dpdk\"; dpdk-vlan = 7;\n"
+		"  dpdk-eal = [\"--no-huge\", \"-l\", \"0,1\"]; dpdk-ports = [\"net_pcap0\"]; };\n");
+	is_int(parse(&cfg, "--config", conf, NULL), 0, "config file: DPDK settings: %s", err);
+	ok(cfg.backend == CTL_BACKEND_DPDK && cfg.dpdk_vlan == 7 && cfg.ndpdk_eal == 3 &&
+	   cfg.ndpdk_ports == 1 && strcmp(cfg.dpdk_ports[0], "net_pcap0") == 0,
+	   "  backend, VLAN, EAL arguments, ports");
+	ctl_config_free(&cfg);
+	is_int(parse(&cfg, "--config", conf, "--dpdk-port", "net_pcap1", "--", "-l", "0", NULL), 0,
+	       "command line over the file");
+	ok(cfg.ndpdk_ports == 1 && strcmp(cfg.dpdk_ports[0], "net_pcap1") == 0 &&
+	   cfg.ndpdk_eal == 2, "  ports and EAL arguments replaced");
+	ctl_config_free(&cfg);
+	conf = write_file("dpdk-bad.conf", "server: { backend = \"xdp\"; };\n");
+	is_int(parse(&cfg, "--config", conf, NULL), DNS_ESYNTAX, "config file: unknown backend");
+	ok(strstr(err, "dpdk-bad.conf:1: 'backend' must be") != NULL, "  names file and line: %s",
+	   err);
 }
 
 int
@@ -476,6 +546,7 @@ main(void)
 	test_config_override();
 	test_config_bad();
 	test_usage();
+	test_dpdk();
 
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "control/dpdk_backend.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/io/dpdk.h"
+#include "dataplane/io/dpdk_loop.h"
+#include "dataplane/io/pkt.h"
+#include "dns/err.h"
+
+/* How long start-up waits for the ports' links. */
+#define LINK_WAIT_MS 2000
+
+struct ctl_dpdk {
+	struct dp_dpdk *d;
+	struct dp_runtime *rt;            /* set by ctl_dpdk_run */
+	unsigned nworkers;
+	unsigned ninit;                   /* workers set up (to be finalised) */
+	struct dp_pkt_config *pcfg;       /* [nports] */
+	struct dp_worker *w;              /* [nworkers], cache-aligned */
+	struct dp_worker **wp;            /* [nworkers]: &w[i], for ctl_dpdk_workers */
+	struct dp_dpdk_loop *loop;        /* [nworkers], cache-aligned */
+	void **args;                      /* [nworkers]: &loop[i], for dp_dpdk_launch */
+};
+
+static const char *const loop_names[DP_DPDK_CNT__MAX] = {
+	[DP_DPDK_CNT_ANSWERED] = "answered",
+	[DP_DPDK_CNT_REPLIED] = "replied",
+	[DP_DPDK_CNT_EXCEPTION] = "exception",
+	[DP_DPDK_CNT_TX_FAILED] = "tx-failed",
+	[DP_DPDK_CNT_NO_MBUF] = "no-mbuf",
+};
+
+/* The served addresses and each port's MAC and VLAN. */
+static void
+pkt_configs(struct ctl_dpdk *b, const struct ctl_config *cfg)
+{
+	struct dp_pkt_config base = { .vlan = (uint16_t)cfg->dpdk_vlan, .dns_port = CTL_PORT_DEFAULT };
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		const struct dp_listen *l = &cfg->listen[i];
+		if (l->addr.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&l->addr;
+			memcpy(base.ip6[base.n_ip6++], &a->sin6_addr, 16);
+			base.dns_port = ntohs(a->sin6_port);
+		} else {
+			const struct sockaddr_in *a = (const struct sockaddr_in *)&l->addr;
+			memcpy(base.ip4[base.n_ip4++], &a->sin_addr, 4);
+			base.dns_port = ntohs(a->sin_port);
+		}
+	}
+	for (unsigned p = 0; p < dp_dpdk_nports(b->d); p++) {
+		b->pcfg[p] = base;
+		memcpy(b->pcfg[p].mac, dp_dpdk_port(b->d, p)->mac, DP_PKT_ETH_ALEN);
+	}
+}
+
+int
+ctl_dpdk_open(const struct ctl_config *cfg, struct ctl_dpdk **out, unsigned *workers,
+	      char *err, size_t errlen)
+{
+	struct ctl_dpdk *b = calloc(1, sizeof(*b));
+	if (!b)
+		return dns_errf(err, errlen, -ENOMEM, "out of memory");
+	struct dp_dpdk_config dc = {
+		.eal_argv = (const char *const *)cfg->dpdk_eal,
+		.eal_argc = (int)cfg->ndpdk_eal,
+		.ports = (const char *const *)cfg->dpdk_ports,
+		.nports = (unsigned)cfg->ndpdk_ports,
+		.workers = cfg->workers,
+		.control_main = true,
+		.link_wait_ms = LINK_WAIT_MS,
+	};
+	int rc = dp_dpdk_start(&dc, &b->d, err, errlen);
+	if (rc < 0) {
+		free(b);
+		return rc;
+	}
+	b->nworkers = dp_dpdk_workers(b->d);
+	unsigned np = dp_dpdk_nports(b->d);
+	size_t wsz = ((size_t)b->nworkers * sizeof(*b->w) + 63) & ~(size_t)63;
+	size_t lsz = ((size_t)b->nworkers * sizeof(*b->loop) + 63) & ~(size_t)63;
+	b->pcfg = calloc(np, sizeof(*b->pcfg));
+	b->w = aligned_alloc(64, wsz);
+	b->loop = aligned_alloc(64, lsz);
+	b->wp = calloc(b->nworkers, sizeof(*b->wp));
+	b->args = calloc(b->nworkers, sizeof(*b->args));
+	if (!b->pcfg || !b->w || !b->loop || !b->wp || !b->args) {
+		ctl_dpdk_close(b);
+		return dns_errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	memset(b->w, 0, wsz);
+	memset(b->loop, 0, lsz);
+	pkt_configs(b, cfg);
+	*workers = b->nworkers;
+	*out = b;
+	return 0;
+}
+
+static int
+worker_main(void *arg)
+{
+	dp_dpdk_loop_run(arg);
+	return 0;
+}
+
+int
+ctl_dpdk_run(struct ctl_dpdk *b, struct dp_runtime *rt, char *err, size_t errlen)
+{
+	b->rt = rt;
+	for (unsigned i = 0; i < b->nworkers; i++) {
+		if (dp_worker_init(&b->w[i], rt, i) != 0)
+			return dns_errf(err, errlen, -ENOMEM, "worker %u: out of memory", i);
+		b->ninit = i + 1;
+		int rc = dp_dpdk_loop_init(&b->loop[i], b->d, i, &b->w[i], b->pcfg, NULL);
+		if (rc < 0)
+			return dns_errf(err, errlen, rc, "worker %u: %s", i, strerror(-rc));
+		b->wp[i] = &b->w[i];
+		b->args[i] = &b->loop[i];
+	}
+	int rc = dp_dpdk_launch(b->d, worker_main, b->args);
+	if (rc < 0) {
+		atomic_store_explicit(&rt->stop, true, memory_order_relaxed);
+		dp_dpdk_wait(b->d);
+		return dns_errf(err, errlen, rc, "launching the workers: %s", strerror(-rc));
+	}
+	return 0;
+}
+
+void
+ctl_dpdk_close(struct ctl_dpdk *b)
+{
+	if (!b)
+		return;
+	if (b->rt)
+		atomic_store_explicit(&b->rt->stop, true, memory_order_relaxed);
+	if (b->d)
+		dp_dpdk_wait(b->d);
+	for (unsigned i = 0; i < b->ninit; i++)
+		dp_worker_fini(&b->w[i]);
+	dp_dpdk_stop(b->d);
+	free(b->args);
+	free(b->wp);
+	free(b->loop);
+	free(b->w);
+	free(b->pcfg);
+	free(b);
+}
+
+size_t
+ctl_dpdk_workers(const struct ctl_dpdk *b, struct dp_worker *const **out)
+{
+	*out = b->wp;
+	return b->ninit;
+}
+
+void
+ctl_dpdk_status(const struct ctl_dpdk *b, struct ctl_buf *body)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} offl[] = {
+		{ DP_DPDK_RX_IPV4_CKSUM, "rx-ipv4-cksum" }, { DP_DPDK_RX_UDP_CKSUM, "rx-udp-cksum" },
+		{ DP_DPDK_TX_IPV4_CKSUM, "tx-ipv4-cksum" }, { DP_DPDK_TX_UDP_CKSUM, "tx-udp-cksum" },
+	};
+	ctl_buf_printf(body, "dpdk-vlan: %u\n", (unsigned)b->pcfg[0].vlan);
+	for (unsigned p = 0; p < dp_dpdk_nports(b->d); p++) {
+		const struct dp_dpdk_port_info *pi = dp_dpdk_port(b->d, p);
+		const uint8_t *m = pi->mac;
+		ctl_buf_printf(body, "port: %s id=%u driver=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
+			       "offloads=", pi->name, (unsigned)pi->port_id, pi->driver, m[0], m[1],
+			       m[2], m[3], m[4], m[5]);
+		bool any = false;
+		for (size_t k = 0; k < sizeof(offl) / sizeof(offl[0]); k++) {
+			if (!(pi->offloads & offl[k].bit))
+				continue;
+			ctl_buf_printf(body, "%s%s", any ? "," : "", offl[k].name);
+			any = true;
+		}
+		ctl_buf_printf(body, "%s rss=%s link=%s speed=%u\n", any ? "" : "none",
+			       pi->rss_hf ? "on" : "off", pi->link_up ? "up" : "down",
+			       (unsigned)pi->link_speed_mbps);
+	}
+}
+
+void
+ctl_dpdk_stats(const struct ctl_dpdk *b, bool per_worker, struct ctl_buf *body)
+{
+	for (int c = 0; c < DP_DPDK_CNT__MAX; c++) {
+		unsigned long long sum = 0;
+		for (unsigned w = 0; w < b->ninit; w++)
+			sum += dp_dpdk_loop_counter(&b->loop[w], (enum dp_dpdk_loop_counter)c);
+		ctl_buf_printf(body, "dpdk.%s: %llu\n", loop_names[c], sum);
+	}
+	for (unsigned w = 0; per_worker && w < b->ninit; w++)
+		for (int c = 0; c < DP_DPDK_CNT__MAX; c++)
+			ctl_buf_printf(body, "worker.%u.dpdk.%s: %llu\n", w, loop_names[c],
+				       (unsigned long long)dp_dpdk_loop_counter(
+					       &b->loop[w], (enum dp_dpdk_loop_counter)c));
+	for (unsigned p = 0; p < dp_dpdk_nports(b->d); p++) {
+		const char *name = dp_dpdk_port(b->d, p)->name;
+		struct dp_dpdk_port_stats st;
+		if (dp_dpdk_stats(b->d, p, &st, NULL, 0) != 0)
+			continue;
+		const struct {
+			const char *n;
+			uint64_t v;
+		} f[] = {
+			{ "rx-packets", st.rx_packets }, { "rx-bytes", st.rx_bytes },
+			{ "tx-packets", st.tx_packets }, { "tx-bytes", st.tx_bytes },
+			{ "rx-missed", st.rx_missed }, { "rx-nombuf", st.rx_nombuf },
+			{ "rx-errors", st.rx_errors }, { "tx-errors", st.tx_errors },
+		};
+		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++)
+			ctl_buf_printf(body, "port.%s.%s: %llu\n", name, f[k].n,
+				       (unsigned long long)f[k].v);
+	}
+}
