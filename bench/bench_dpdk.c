@@ -365,7 +365,7 @@ main(int argc, char **argv)
 		       100.0 * (double)r[W_CACHED].answered / r[W_CACHED].secs / 3e6);
 	if (r[W_UNIQUE].ok && sign_rate > 0)
 		printf("unique signed: %.0f answers/s, openssl speed ecdsap256 on CPU %s: %.0f "
-		       "signs/s, ratio %.3f (goals: >= 0.80 of the signing rate; >= 0.90, within 10%)\n",
+		       "signs/s, ratio %.3f (goals: >= 0.80 of the signing rate; >= 0.90, within 10%%)\n",
 		       (double)r[W_UNIQUE].answered / r[W_UNIQUE].secs, LCORE, sign_rate,
 		       (double)r[W_UNIQUE].answered / r[W_UNIQUE].secs / sign_rate);
 	else if (r[W_UNIQUE].ok)
