@@ -37,9 +37,11 @@
 #include "dataplane/core/worker.h"
 #include "dataplane/io/dpdk.h"
 #include "dataplane/io/dpdk_loop.h"
+#include "dns/name.h"
 #include "sign/key.h"
 #include "sign/keytable.h"
 #include "tests/dataplane/io/test_pkt_frames.h"
+#include "tests/support/pcap.h"
 
 #define LCORE "1"
 #define CLI_PORT 40000
@@ -90,15 +92,7 @@ query(uint8_t *q, uint16_t id, const char *name, int dnssec_ok)
 	t_put16(q, id);
 	t_put16(q + 4, 1);
 	t_put16(q + 10, 1);
-	while (*name) {
-		const char *dot = strchr(name, '.');
-		size_t l = dot ? (size_t)(dot - name) : strlen(name);
-		q[n++] = (uint8_t)l;
-		memcpy(q + n, name, l);
-		n += l;
-		name += l + (dot != NULL);
-	}
-	q[n++] = 0;
+	n += (size_t)dns_name_from_str(name, q + n, DNS_NAME_MAXLEN);
 	t_put16(q + n, 1);
 	t_put16(q + n + 2, 1);
 	n += 4;
@@ -129,12 +123,6 @@ frame(uint8_t *f, const uint8_t *p, size_t plen)
 	return t_ip4(f, l2, t_cli4, t_our4, 17, 0, 0x4000, l4, 8 + plen);
 }
 
-static void
-put32(FILE *fp, uint32_t v)
-{
-	fwrite(&v, 4, 1, fp);
-}
-
 /* Write the input pcap of workload wl; returns the frame count or -1. */
 static int
 write_input(const char *path, enum workload wl)
@@ -143,17 +131,12 @@ write_input(const char *path, enum workload wl)
 	uint64_t rnd = 0x9e3779b97f4a7c15ull;
 	uint8_t q[FRAME_MAX], f[FRAME_MAX];
 	char name[64];
-	FILE *fp = fopen(path, "wb");
+	FILE *fp = support_pcap_create(path);
+	int rc = 0;
 
 	if (!fp)
 		return -1;
-	put32(fp, 0xa1b2c3d4);
-	put32(fp, 2u | (4u << 16));
-	put32(fp, 0);
-	put32(fp, 0);
-	put32(fp, 65535);
-	put32(fp, 1);
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
 		const char *qname = name;
 		if (wl == W_UNSIGNED) {
 			qname = positive[i % (sizeof(positive) / sizeof(positive[0]))];
@@ -170,13 +153,9 @@ write_input(const char *path, enum workload wl)
 		}
 		size_t qlen = query(q, (uint16_t)i, qname, wl != W_UNSIGNED);
 		size_t len = frame(f, q, qlen);
-		put32(fp, 1000 + i);
-		put32(fp, 0);
-		put32(fp, (uint32_t)len);
-		put32(fp, (uint32_t)len);
-		fwrite(f, 1, len, fp);
+		rc = support_pcap_write(fp, f, len, 1000 + i);
 	}
-	return fclose(fp) == 0 ? (int)n : -1;
+	return support_pcap_close(fp) == 0 && rc == 0 ? (int)n : -1;
 }
 
 static void

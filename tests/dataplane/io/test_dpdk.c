@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "dataplane/io/dpdk.h"
+#include "tests/support/pcap.h"
 #include "tests/tap.h"
 
 #define EMPTY_POLLS 1000
@@ -63,60 +64,32 @@ mark(uint8_t *frame, uint16_t len)
 	frame[len - 1] ^= 0xa5;
 }
 
-static void
-put32(FILE *fp, uint32_t v)
-{
-	fwrite(&v, 4, 1, fp);
-}
 
-/* pcap file format: global header, then a record header before each frame. */
+/* The frames of f, in order, as a pcap file. */
 static int
 write_pcap(const char *path, const struct frames *f)
 {
-	FILE *fp = fopen(path, "wb");
-	if (!fp)
-		return -errno;
-	put32(fp, 0xa1b2c3d4);          /* microsecond timestamps, our byte order */
-	put32(fp, 2u | (4u << 16));     /* version 2.4 */
-	put32(fp, 0);                   /* thiszone */
-	put32(fp, 0);                   /* sigfigs */
-	put32(fp, 65535);               /* snaplen */
-	put32(fp, 1);                   /* LINKTYPE_ETHERNET */
-	for (unsigned i = 0; i < f->n; i++) {
-		put32(fp, 1000 + i);
-		put32(fp, 0);
-		put32(fp, f->len[i]);
-		put32(fp, f->len[i]);
-		fwrite(f->data[i], 1, f->len[i], fp);
-	}
-	return fclose(fp) == 0 ? 0 : -errno;
+	return support_pcap_save(path, f->data[0], FRAME_MAX, f->len, f->n);
 }
 
-/* Reads a pcap file (micro- or nanosecond magic, our byte order); -1 on error. */
+static int
+append_frame(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct frames *f = ctx;
+
+	if (f->n == MAX_FRAMES)
+		return -1;
+	memcpy(f->data[f->n], frame, len);
+	f->len[f->n++] = (uint16_t)len;
+	return 0;
+}
+
+/* Read a pcap file into f; -1 on error. */
 static int
 read_pcap(const char *path, struct frames *f)
 {
-	uint32_t gh[6], rh[4];
-	FILE *fp = fopen(path, "rb");
-
 	f->n = 0;
-	if (!fp)
-		return -1;
-	if (fread(gh, 4, 6, fp) != 6 || (gh[0] != 0xa1b2c3d4 && gh[0] != 0xa1b23c4d) ||
-	    gh[5] != 1) {
-		fclose(fp);
-		return -1;
-	}
-	while (fread(rh, 4, 4, fp) == 4) {
-		if (f->n == MAX_FRAMES || rh[2] > FRAME_MAX || rh[2] != rh[3] ||
-		    fread(f->data[f->n], 1, rh[2], fp) != rh[2]) {
-			fclose(fp);
-			return -1;
-		}
-		f->len[f->n++] = (uint16_t)rh[2];
-	}
-	fclose(fp);
-	return 0;
+	return support_pcap_read(path, FRAME_MAX, append_frame, f);
 }
 
 static void

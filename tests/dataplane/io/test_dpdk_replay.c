@@ -29,10 +29,12 @@
 #include "dataplane/io/dpdk_loop.h"
 #include "dataplane/io/memory.h"
 #include "dataplane/io/pkt.h"
+#include "dns/name.h"
 #include "dns/zone.h"
 #include "sign/key.h"
 #include "sign/keytable.h"
 #include "tests/dataplane/io/test_pkt_frames.h"
+#include "tests/support/pcap.h"
 #include "tests/support/signed_zone.h"
 #include "tests/tap.h"
 
@@ -71,57 +73,32 @@ static char dir[64];
 
 /* ---- frames ---- */
 
-static void
-put32(FILE *fp, uint32_t v)
-{
-	fwrite(&v, 4, 1, fp);
-}
 
+/* The frames of f, in order, as a pcap file. */
 static int
 write_pcap(const char *path, const struct frames *f)
 {
-	FILE *fp = fopen(path, "wb");
-	if (!fp)
-		return -errno;
-	put32(fp, 0xa1b2c3d4);
-	put32(fp, 2u | (4u << 16));
-	put32(fp, 0);
-	put32(fp, 0);
-	put32(fp, 65535);
-	put32(fp, 1);
-	for (unsigned i = 0; i < f->n; i++) {
-		put32(fp, 1000 + i);
-		put32(fp, 0);
-		put32(fp, f->len[i]);
-		put32(fp, f->len[i]);
-		fwrite(f->data[i], 1, f->len[i], fp);
-	}
-	return fclose(fp) == 0 ? 0 : -errno;
+	return support_pcap_save(path, f->data[0], FRAME_MAX, f->len, f->n);
 }
 
 static int
+append_frame(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct frames *f = ctx;
+
+	if (f->n == MAX_FRAMES)
+		return -1;
+	memcpy(f->data[f->n], frame, len);
+	f->len[f->n++] = (uint16_t)len;
+	return 0;
+}
+
+/* Read a pcap file into f; -1 on error. */
+static int
 read_pcap(const char *path, struct frames *f)
 {
-	uint32_t gh[6], rh[4];
-	FILE *fp = fopen(path, "rb");
-
 	f->n = 0;
-	if (!fp)
-		return -1;
-	if (fread(gh, 4, 6, fp) != 6 || (gh[0] != 0xa1b2c3d4 && gh[0] != 0xa1b23c4d)) {
-		fclose(fp);
-		return -1;
-	}
-	while (fread(rh, 4, 4, fp) == 4) {
-		if (f->n == MAX_FRAMES || rh[2] > FRAME_MAX || rh[2] != rh[3] ||
-		    fread(f->data[f->n], 1, rh[2], fp) != rh[2]) {
-			fclose(fp);
-			return -1;
-		}
-		f->len[f->n++] = (uint16_t)rh[2];
-	}
-	fclose(fp);
-	return 0;
+	return support_pcap_read(path, FRAME_MAX, append_frame, f);
 }
 
 /* UDP datagram with payload p from the client's port sport to dport. */
@@ -156,15 +133,7 @@ query(uint8_t *q, uint16_t id, const char *name, uint16_t type, uint16_t edns, i
 	t_put16(q + 2, 0x0000);
 	t_put16(q + 4, 1);
 	t_put16(q + 10, edns ? 1 : 0);
-	while (*name) {
-		const char *dot = strchr(name, '.');
-		size_t l = dot ? (size_t)(dot - name) : strlen(name);
-		q[n++] = (uint8_t)l;
-		memcpy(q + n, name, l);
-		n += l;
-		name += l + (dot != NULL);
-	}
-	q[n++] = 0;
+	n += (size_t)dns_name_from_str(name, q + n, DNS_NAME_MAXLEN);
 	t_put16(q + n, type);
 	t_put16(q + n + 2, 1);
 	n += 4;

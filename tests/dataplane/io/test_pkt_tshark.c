@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "tests/support/pcap.h"
 #include "tests/tap.h"
 #include "tests/dataplane/io/test_pkt_frames.h"
 
@@ -29,37 +30,13 @@ static unsigned n_frames;
 static FILE *pcap;
 static struct dp_pkt_config cfg, cfg_vlan;
 
-static void
-put32le(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void
-pcap_open(FILE *f)
-{
-	uint8_t h[24] = {0};
-	put32le(h, 0xa1b2c3d4);
-	h[4] = 2;                /* version 2.4 */
-	h[6] = 4;
-	put32le(h + 16, 65535);  /* snaplen */
-	put32le(h + 20, 1);      /* Ethernet */
-	fwrite(h, 1, sizeof h, f);
-}
 
 static void
 add(const uint8_t *r, size_t n, enum kind k, int vid, int broken, const char *what)
 {
-	uint8_t rec[16];
 	if (n_frames == MAX_FRAMES)
 		return;
-	put32le(rec, 1700000000u + n_frames);
-	put32le(rec + 4, 0);
-	put32le(rec + 8, (uint32_t)n);
-	put32le(rec + 12, (uint32_t)n);
-	fwrite(rec, 1, sizeof rec, pcap);
-	fwrite(r, 1, n, pcap);
+	support_pcap_write(pcap, r, n, 1700000000u + n_frames);
 	frames[n_frames] = (struct frame){.kind = k, .vid = vid, .broken = broken};
 	snprintf(frames[n_frames].what, sizeof frames[n_frames].what, "%s", what);
 	n_frames++;
@@ -189,13 +166,13 @@ main(void)
 
 	char path[] = "/tmp/sigedge-pkt-XXXXXX";
 	int fd = mkstemp(path);
-	if (fd < 0 || !(pcap = fdopen(fd, "wb"))) {
+	if (fd < 0 || close(fd) != 0 || !(pcap = support_pcap_create(path))) {
 		ok(0, "temporary pcap file");
 		return tap_done();
 	}
-	pcap_open(pcap);
 	build_all();
-	fclose(pcap);
+	if (!ok(support_pcap_close(pcap) == 0, "pcap file written"))
+		return tap_done();
 	ok(n_frames > 100, "%u reply frames written to %s", n_frames, path);
 
 	char cmd[512];
