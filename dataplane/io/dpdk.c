@@ -16,6 +16,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include "dns/err.h"
 
@@ -23,6 +24,7 @@ struct dp_dpdk {
 	unsigned nports;
 	unsigned workers;
 	bool control_main;                    /* no worker on the main lcore */
+	unsigned extra_mbufs;                 /* per worker, in the caller's rings */
 	bool launched;                        /* dp_dpdk_launch started workers */
 	uint16_t *port_ids;                   /* [nports] */
 	struct dp_dpdk_port_info *info;       /* [nports] */
@@ -200,7 +202,7 @@ create_pools(struct dp_dpdk *d, uint16_t rxd, uint16_t txd, char *err, size_t er
 		if (!nw[s])
 			continue;
 		unsigned n = d->nports * nw[s] * (rxd + txd + 2u * DP_DPDK_BURST) +
-			     nw[s] * DP_DPDK_POOL_CACHE * 3 / 2;
+			     nw[s] * (DP_DPDK_POOL_CACHE * 3 / 2 + d->extra_mbufs);
 		snprintf(name, sizeof(name), "sigedge_%u", s);
 		d->pool[s] = rte_pktmbuf_pool_create(name, n, DP_DPDK_POOL_CACHE, 0,
 						     RTE_PKTMBUF_HEADROOM + DP_DPDK_MBUF_ROOM,
@@ -336,6 +338,7 @@ dp_dpdk_start(const struct dp_dpdk_config *cfg, struct dp_dpdk **out,
 		return dns_errf(err, errlen, -ENOMEM, "out of memory");
 	d->workers = cfg->workers;
 	d->control_main = cfg->control_main;
+	d->extra_mbufs = cfg->extra_mbufs;
 	rc = copy_argv(d, cfg);
 	if (rc < 0) {
 		teardown(d, false);
@@ -499,6 +502,47 @@ dp_dpdk_mbuf_tx_cksum(struct dp_dpdk_mbuf *m, unsigned l2_len, unsigned l3_len,
 		mb->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
 	if (udp_cksum)
 		mb->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+}
+
+unsigned
+dp_dpdk_mbuf_port(const struct dp_dpdk_mbuf *m)
+{
+	return ((const struct rte_mbuf *)m)->port;
+}
+
+void
+dp_dpdk_mbuf_set_port(struct dp_dpdk_mbuf *m, unsigned port)
+{
+	((struct rte_mbuf *)m)->port = (uint16_t)port;
+}
+
+int
+dp_dpdk_ring_new(const char *name, unsigned size, struct dp_dpdk_ring **out)
+{
+	struct rte_ring *r = rte_ring_create(name, size, (int)rte_socket_id(),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!r)
+		return -rte_errno;
+	*out = (struct dp_dpdk_ring *)r;
+	return 0;
+}
+
+void
+dp_dpdk_ring_free(struct dp_dpdk_ring *r)
+{
+	rte_ring_free((struct rte_ring *)r);
+}
+
+unsigned
+dp_dpdk_ring_put(struct dp_dpdk_ring *r, struct dp_dpdk_mbuf *const *bufs, unsigned n)
+{
+	return rte_ring_sp_enqueue_burst((struct rte_ring *)r, (void *const *)bufs, n, NULL);
+}
+
+unsigned
+dp_dpdk_ring_take(struct dp_dpdk_ring *r, struct dp_dpdk_mbuf **bufs, unsigned max)
+{
+	return rte_ring_sc_dequeue_burst((struct rte_ring *)r, (void **)bufs, max, NULL);
 }
 
 int

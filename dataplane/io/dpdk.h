@@ -24,10 +24,11 @@
  * Mempool size, per NUMA socket s, summed over the ports P and the workers
  * W(s) whose lcore is on s:
  *   n(s) = |P| * |W(s)| * (rx_ring + tx_ring + 2 * DP_DPDK_BURST)
- *        + |W(s)| * DP_DPDK_POOL_CACHE * 3 / 2
+ *        + |W(s)| * (DP_DPDK_POOL_CACHE * 3 / 2 + extra_mbufs)
  * that is, every RX ring full, every TX ring full, one RX burst in hand and
- * one burst of TX buffers per queue pair, and each lcore's mempool cache at
- * its flush threshold (1.5 times the cache size). Each buffer has
+ * one burst of TX buffers per queue pair, each lcore's mempool cache at its
+ * flush threshold (1.5 times the cache size), and the caller's own
+ * (struct dp_dpdk_config.extra_mbufs). Each buffer has
  * DP_DPDK_MBUF_ROOM bytes of data room after its headroom.
  */
 #ifndef SIGEDGE_DP_DPDK_H
@@ -60,6 +61,9 @@ struct dp_dpdk_config {
 	uint16_t rx_ring;          /* RX descriptors per queue (0: DP_DPDK_RING_DEFAULT) */
 	uint16_t tx_ring;          /* TX descriptors per queue (0: DP_DPDK_RING_DEFAULT) */
 	unsigned link_wait_ms;     /* wait this long at most for every link to be up */
+	/* Buffers per worker that live outside the ports, in the caller's
+	 * rings (the kernel path): added to the pool of the worker's socket. */
+	unsigned extra_mbufs;
 };
 
 /* Offloads of a port (struct dp_dpdk_port_info.offloads): set only when
@@ -147,7 +151,8 @@ uint16_t dp_dpdk_tx_burst(struct dp_dpdk *d, unsigned port, unsigned w,
 
 /*
  * A TX buffer from worker w's mempool (empty, DP_DPDK_MBUF_ROOM bytes of
- * room), or NULL when the pool is empty. Threading: worker w.
+ * room), or NULL when the pool is empty. Threading: worker w, or a thread
+ * that is not an EAL lcore (it then bypasses the per-lcore cache).
  */
 struct dp_dpdk_mbuf *dp_dpdk_mbuf_alloc(struct dp_dpdk *d, unsigned w);
 /* Return buffers to their pools (NULL entries allowed). Any thread. */
@@ -163,6 +168,14 @@ bool dp_dpdk_mbuf_chained(const struct dp_dpdk_mbuf *m);
 uint16_t dp_dpdk_mbuf_room(const struct dp_dpdk_mbuf *m);
 /* Set the frame length of a single-segment buffer; -EINVAL beyond its room. */
 int dp_dpdk_mbuf_set_len(struct dp_dpdk_mbuf *m, uint16_t len);
+
+/*
+ * A port index carried by a buffer, for frames handed between threads (the
+ * kernel path's frames to send). A received frame's field holds its DPDK
+ * port id instead, until set.
+ */
+unsigned dp_dpdk_mbuf_port(const struct dp_dpdk_mbuf *m);
+void dp_dpdk_mbuf_set_port(struct dp_dpdk_mbuf *m, unsigned port);
 
 /* What the port said about a received frame's checksums (DP_DPDK_RX_*
  * offloads enabled); neither GOOD nor BAD: not checked, check in software. */
@@ -182,6 +195,22 @@ unsigned dp_dpdk_mbuf_rx_cksum(const struct dp_dpdk_mbuf *m);
  */
 void dp_dpdk_mbuf_tx_cksum(struct dp_dpdk_mbuf *m, unsigned l2_len, unsigned l3_len,
 			   bool ipv6, bool ip_cksum, bool udp_cksum);
+
+/*
+ * A ring of frame buffers with one producer thread and one consumer thread
+ * (rte_ring, lock-free), to hand frames between a worker and another
+ * thread. new: size is a power of two (it holds size - 1 buffers), name is
+ * unique in the process; returns 0 or a negative errno. put takes up to n
+ * buffers and returns how many (the caller keeps the rest); take returns up
+ * to max. free: the ring must be empty. Threading: new and free on the
+ * control thread, after dp_dpdk_start and before dp_dpdk_stop; put on the
+ * producer, take on the consumer only.
+ */
+struct dp_dpdk_ring;
+int dp_dpdk_ring_new(const char *name, unsigned size, struct dp_dpdk_ring **out);
+void dp_dpdk_ring_free(struct dp_dpdk_ring *r);
+unsigned dp_dpdk_ring_put(struct dp_dpdk_ring *r, struct dp_dpdk_mbuf *const *bufs, unsigned n);
+unsigned dp_dpdk_ring_take(struct dp_dpdk_ring *r, struct dp_dpdk_mbuf **bufs, unsigned max);
 
 /*
  * Run fn(args[w]) on worker w's lcore for every worker (rte_eal_remote_launch),

@@ -27,7 +27,7 @@ count_reason(struct dp_dpdk_loop *l, unsigned r)
 
 int
 dp_dpdk_loop_init(struct dp_dpdk_loop *l, struct dp_dpdk *d, unsigned wid, struct dp_worker *w,
-		  const struct dp_pkt_config *cfg, const struct dp_dpdk_exception *exc)
+		  const struct dp_pkt_config *cfg, const struct dp_dpdk_kernel *kern)
 {
 	if (wid >= dp_dpdk_workers(d))
 		return -EINVAL;
@@ -37,8 +37,8 @@ dp_dpdk_loop_init(struct dp_dpdk_loop *l, struct dp_dpdk *d, unsigned wid, struc
 	l->wid = wid;
 	l->nports = dp_dpdk_nports(d);
 	l->cfg = cfg;
-	if (exc)
-		l->exc = *exc;
+	if (kern)
+		l->kern = *kern;
 	return 0;
 }
 
@@ -145,12 +145,12 @@ burst(struct dp_dpdk_loop *l, unsigned port, uint16_t n)
 			}
 			break;
 		case DP_PKT_EXCEPTION:
-			nexc++;
 			count_reason(l, info.reason);
-			if (l->exc.fn)
-				l->exc.fn(l->exc.ctx, port, m);
+			if (l->kern.put)
+				l->exc[nexc] = m;
 			else
 				l->done[ndone++] = m;
+			nexc++;
 			break;
 		default:
 			ndrop++;
@@ -163,12 +163,40 @@ burst(struct dp_dpdk_loop *l, unsigned port, uint16_t n)
 	dp_dpdk_mbuf_free(l->tx + sent, (unsigned)(ntx - sent));
 	dp_dpdk_mbuf_free(l->done, ndone);
 	dp_view_leave(l->w);
+	if (nexc && l->kern.put)
+		l->kern.put(l->kern.ctx, l->wid, port, l->exc, nexc);
 
 	dp_count(l->w, DP_CNT_RX, n);
 	dp_count(l->w, DP_CNT_TX, sent);
 	dp_count(l->w, DP_CNT_DROPPED, ndrop);
 	count(l, DP_DPDK_CNT_EXCEPTION, nexc);
 	count(l, DP_DPDK_CNT_TX_FAILED, (uint64_t)(ntx - sent));
+}
+
+/*
+ * Send what the kernel path has: runs of frames for the same port go out
+ * in one burst each. Returns the number of frames taken.
+ */
+static unsigned
+from_kernel(struct dp_dpdk_loop *l)
+{
+	unsigned n = l->kern.take(l->kern.ctx, l->wid, l->tx, DP_DPDK_BURST), sent = 0;
+
+	for (unsigned i = 0; i < n;) {
+		unsigned port = dp_dpdk_mbuf_port(l->tx[i]), k = i + 1;
+		while (k < n && dp_dpdk_mbuf_port(l->tx[k]) == port)
+			k++;
+		unsigned took = port < l->nports
+					? dp_dpdk_tx_burst(l->d, port, l->wid, l->tx + i, (uint16_t)(k - i))
+					: 0;
+		dp_dpdk_mbuf_free(l->tx + i + took, k - i - took);
+		sent += took;
+		i = k;
+	}
+	count(l, DP_DPDK_CNT_FROM_KERNEL, n);
+	count(l, DP_DPDK_CNT_TX_FAILED, n - sent);
+	dp_count(l->w, DP_CNT_TX, sent);
+	return n;
 }
 
 unsigned
@@ -183,6 +211,8 @@ dp_dpdk_loop_poll(struct dp_dpdk_loop *l)
 			total += n;
 		}
 	}
+	if (l->kern.take)
+		from_kernel(l);
 	return total;
 }
 

@@ -14,16 +14,19 @@
  *               query's buffer is freed;
  *   ARP, ICMP and ICMPv6 echo, neighbour solicitation: answered in the
  *               received buffer;
- *   EXCEPTION:  handed unchanged to the exception sink (frames longer than
+ *   EXCEPTION:  handed unchanged to the kernel path (frames longer than
  *               one buffer too, as the codec sees one segment only);
  *   DROP:       freed;
  * -> tx burst of the replies on the same port and queue -> free what the
  * port did not take -> leave the epoch section.
  *
- * The exception sink is the caller's: a function that takes the frame. The
- * daemon's kernel path (a TAP interface whose replies leave through the
- * DPDK port) plugs in here; without a sink, exception frames are counted
- * and freed.
+ * The kernel path is the caller's (struct dp_dpdk_kernel): where frames
+ * for the kernel go, and where the frames the kernel sends come from. The
+ * daemon's (dataplane/io/kernpath.h) joins them to a TAP interface per
+ * port. Without one, frames for the kernel are counted and freed.
+ *
+ * Each poll ends by taking up to DP_DPDK_BURST frames from the kernel path
+ * and sending them on their ports (on this worker's queue).
  *
  * Hot path: no allocation, no lock, no syscall, no logging; the burst
  * arrays live in struct dp_dpdk_loop, sized at compile time.
@@ -51,24 +54,32 @@
  * buffer (the engine adds the DNS messages it drops), and the engine's own
  * counts (signed, sigcache hits and misses, rcodes, ...).
  * Every received frame ends in exactly one of: ANSWERED, REPLIED,
- * EXCEPTION, DP_CNT_DROPPED; and ANSWERED + REPLIED = DP_CNT_TX + TX_FAILED.
+ * EXCEPTION, DP_CNT_DROPPED; and ANSWERED + REPLIED + FROM_KERNEL =
+ * DP_CNT_TX + TX_FAILED.
  */
 enum dp_dpdk_loop_counter {
 	DP_DPDK_CNT_ANSWERED,    /* DNS replies queued for TX */
 	DP_DPDK_CNT_REPLIED,     /* ARP, echo and neighbour advertisement replies queued */
-	DP_DPDK_CNT_EXCEPTION,   /* frames handed to the exception sink (or freed without one) */
+	DP_DPDK_CNT_EXCEPTION,   /* frames handed to the kernel path (or freed without one) */
+	DP_DPDK_CNT_FROM_KERNEL, /* frames from the kernel path queued for TX */
 	DP_DPDK_CNT_TX_FAILED,   /* replies the port did not take (freed) */
 	DP_DPDK_CNT_NO_MBUF,     /* DNS queries dropped: no TX buffer (also in DP_CNT_DROPPED) */
 	DP_DPDK_CNT__MAX
 };
 
 /*
- * Exception sink: takes ownership of frame m received on port index port
- * (it must free it eventually, with dp_dpdk_mbuf_free). Called on the
- * worker's thread inside its loop, so it must not block.
+ * The kernel path as a worker sees it. Both functions run on the worker's
+ * thread inside its loop, so they must not block.
+ * put: takes ownership of bufs[0..n) (n >= 1), frames received on port
+ *   index port that are for the kernel (DP_PKT_EXCEPTION); called at most
+ *   once per burst. The frames are unchanged, VLAN tag included.
+ * take: hands over up to max frames for the loop to send, each on the port
+ *   index dp_dpdk_mbuf_port says; returns how many. NULL: none ever.
  */
-struct dp_dpdk_exception {
-	void (*fn)(void *ctx, unsigned port, struct dp_dpdk_mbuf *m);
+struct dp_dpdk_kernel {
+	void (*put)(void *ctx, unsigned wid, unsigned port, struct dp_dpdk_mbuf *const *bufs,
+		    unsigned n);
+	unsigned (*take)(void *ctx, unsigned wid, struct dp_dpdk_mbuf **bufs, unsigned max);
 	void *ctx;
 };
 
@@ -79,25 +90,26 @@ struct dp_dpdk_loop {
 	unsigned wid;                             /* worker index in d */
 	unsigned nports;                          /* dp_dpdk_nports(d) */
 	const struct dp_pkt_config *cfg;          /* nports configs, port index order */
-	struct dp_dpdk_exception exc;
+	struct dp_dpdk_kernel kern;
 	_Atomic uint64_t cnt[DP_DPDK_CNT__MAX];
 	/* Frames dropped or sent to the exception path, by enum dp_pkt_reason. */
 	_Atomic uint64_t reason[DP_PKT_R_COUNT];
 	struct dp_dpdk_mbuf *rx[DP_DPDK_BURST];
 	struct dp_dpdk_mbuf *tx[DP_DPDK_BURST];
 	struct dp_dpdk_mbuf *done[DP_DPDK_BURST]; /* received buffers to free after the burst */
+	struct dp_dpdk_mbuf *exc[DP_DPDK_BURST];  /* received buffers for the kernel path */
 } __attribute__((aligned(64)));
 
 /*
  * Set up l for worker wid of d, running the engine as w (whose runtime's
  * view and stop flag the loop uses). cfg: one struct dp_pkt_config per port
  * index of d, borrowed and only read while the loop runs (its MAC should be
- * the port's). exc may be NULL (no sink). Returns 0, or -EINVAL when wid is
+ * the port's). kern may be NULL (no kernel path). Returns 0, or -EINVAL when wid is
  * not a worker of d. Threading: control thread, before the worker runs.
  */
 int dp_dpdk_loop_init(struct dp_dpdk_loop *l, struct dp_dpdk *d, unsigned wid,
 		      struct dp_worker *w, const struct dp_pkt_config *cfg,
-		      const struct dp_dpdk_exception *exc);
+		      const struct dp_dpdk_kernel *kern);
 
 /*
  * One pass: one burst from each port (as above). Returns the number of

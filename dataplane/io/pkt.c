@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "dns/wire.h"
+
 #define ETH_HLEN 14
 #define VLAN_HLEN 4
 #define ET_IP4 0x0800
@@ -197,6 +199,19 @@ classify_arp(const struct dp_pkt_config *cfg, const uint8_t *f, size_t len,
 	return verdict(info, DP_PKT_ARP, DP_PKT_R_NONE);
 }
 
+/*
+ * A UDP message to the DNS port: standard queries are the engine's; other
+ * opcodes (NOTIFY, UPDATE, ...) belong to the kernel path's sockets. A
+ * payload too short for the opcode goes to the engine, which drops it.
+ */
+static enum dp_pkt_class
+dns_verdict(const uint8_t *dns, struct dp_pkt_info *info)
+{
+	if (info->payload_len >= 4 && DNS_OPCODE(rd16(dns + 2)) != DNS_OP_QUERY)
+		return EXCEPT(OPCODE);
+	return verdict(info, DP_PKT_DNS, DP_PKT_R_NONE);
+}
+
 static enum dp_pkt_class
 classify_ip4(const struct dp_pkt_config *cfg, const uint8_t *f, size_t len, unsigned flags,
 	     bool to_us, struct dp_pkt_info *info)
@@ -245,7 +260,7 @@ classify_ip4(const struct dp_pkt_config *cfg, const uint8_t *f, size_t len, unsi
 			return DROP(UDP_CKSUM);
 		info->payload_off = (uint16_t)(info->l4_off + UDP_HLEN);
 		info->payload_len = (uint16_t)(l4len - UDP_HLEN);
-		return verdict(info, DP_PKT_DNS, DP_PKT_R_NONE);
+		return dns_verdict(l4 + UDP_HLEN, info);
 	}
 	if (ip[9] == PROTO_ICMP) {
 		if (l4len < 8)
@@ -333,7 +348,7 @@ classify_ip6(const struct dp_pkt_config *cfg, const uint8_t *f, size_t len, unsi
 			return DROP(UDP_CKSUM);
 		info->payload_off = (uint16_t)(info->l4_off + UDP_HLEN);
 		info->payload_len = (uint16_t)(l4len - UDP_HLEN);
-		return verdict(info, DP_PKT_DNS, DP_PKT_R_NONE);
+		return dns_verdict(l4 + UDP_HLEN, info);
 	}
 	if (ip[6] == PROTO_ICMP6) {
 		if (l4len < 4)
@@ -684,7 +699,7 @@ dp_pkt_reason_str(unsigned reason)
 		[DP_PKT_R_ND] = "nd", [DP_PKT_R_ETHERTYPE] = "ethertype", [DP_PKT_R_VLAN] = "vlan",
 		[DP_PKT_R_NOT_SERVED] = "not-served", [DP_PKT_R_MULTICAST] = "multicast",
 		[DP_PKT_R_FRAGMENT] = "fragment", [DP_PKT_R_PROTO] = "proto", [DP_PKT_R_PORT] = "port",
-		[DP_PKT_R_TYPE] = "type",
+		[DP_PKT_R_TYPE] = "type", [DP_PKT_R_OPCODE] = "opcode",
 	};
 	return reason < DP_PKT_R_COUNT ? names[reason] : "?";
 }

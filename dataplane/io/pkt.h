@@ -41,7 +41,9 @@
  *   and the kernel's own link-local addresses), L2 broadcast/multicast not
  *   answered here, ARP other than a request for a served address (the
  *   kernel needs ARP replies to reach its own neighbours), ICMP/ICMPv6
- *   other than echo request and NS (errors for TCP path MTU, RA, NA, MLD).
+ *   other than echo request and NS (errors for TCP path MTU, RA, NA, MLD),
+ *   and DNS messages to the DNS port whose opcode is not QUERY (NOTIFY,
+ *   UPDATE: the control plane's).
  *   L4 checksums of exception traffic are left to the kernel.
  */
 #ifndef SIGEDGE_DP_PKT_H
@@ -109,6 +111,7 @@ enum dp_pkt_reason {
 	DP_PKT_R_PROTO,          /* L4 protocol or IPv6 extension header */
 	DP_PKT_R_PORT,           /* UDP to another port */
 	DP_PKT_R_TYPE,           /* other ICMP/ICMPv6 type, ARP other than request */
+	DP_PKT_R_OPCODE,         /* DNS message other than a standard query (NOTIFY, UPDATE) */
 	DP_PKT_R_COUNT
 };
 

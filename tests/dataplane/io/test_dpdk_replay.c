@@ -11,7 +11,7 @@
  * The in-memory backend, on the same view, is the oracle: every output
  * frame must be the expected reply, in input order, with valid checksums
  * (judged by the codec as the client sees it, or by a naive sum), and
- * every frame for the kernel must reach the exception sink unchanged; DNS
+ * every frame for the kernel must reach the kernel path unchanged; DNS
  * payloads equal the oracle's, except that RRSIGs made online (ECDSA,
  * randomised) are verified with ldns against the zone's DNSKEY RRset.
  * Every input frame is accounted for in the loop's counters.
@@ -487,27 +487,30 @@ check_port(unsigned p, int vid, struct tally *t)
 }
 
 /*
- * The exception sink: each frame must be the next input frame expected to
- * go to the kernel on its port, unchanged.
+ * The kernel path: each frame must be the next input frame expected to go
+ * to the kernel on its port, unchanged.
  */
 struct sink {
 	unsigned next[NPORTS], n[NPORTS], wrong;
 };
 
 static void
-sink_take(void *ctx, unsigned port, struct dp_dpdk_mbuf *m)
+sink_put(void *ctx, unsigned wid, unsigned port, struct dp_dpdk_mbuf *const *bufs, unsigned n)
 {
 	struct sink *s = ctx;
-	unsigned i = s->next[port];
 
-	while (i < in[port].n && exp_[port][i].kind != E_EXC)
-		i++;
-	if (i == in[port].n || dp_dpdk_mbuf_len(m) != in[port].len[i] ||
-	    memcmp(dp_dpdk_mbuf_data(m), in[port].data[i], in[port].len[i]) != 0)
-		s->wrong++;
-	s->next[port] = i + 1;
-	s->n[port]++;
-	dp_dpdk_mbuf_free(&m, 1);
+	(void)wid;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = s->next[port];
+		while (i < in[port].n && exp_[port][i].kind != E_EXC)
+			i++;
+		if (i == in[port].n || dp_dpdk_mbuf_len(bufs[k]) != in[port].len[i] ||
+		    memcmp(dp_dpdk_mbuf_data(bufs[k]), in[port].data[i], in[port].len[i]) != 0)
+			s->wrong++;
+		s->next[port] = i + 1;
+		s->n[port]++;
+	}
+	dp_dpdk_mbuf_free(bufs, n);
 }
 
 /* ---- set-up ---- */
@@ -610,7 +613,7 @@ main(void)
 	uint64_t before[DP_CNT__MAX];
 	struct tally t = {0};
 	struct sink sk = {0};
-	const struct dp_dpdk_exception exc = {sink_take, &sk};
+	const struct dp_dpdk_kernel kern = {sink_put, NULL, &sk};
 	unsigned empty = 0, total = 0;
 
 	snprintf(dir, sizeof(dir), "/tmp/sigedge-replay-XXXXXX");
@@ -656,7 +659,7 @@ main(void)
 	atomic_store_explicit(&rt.view, &view, memory_order_relaxed);
 	ok(dp_worker_init(&w, &rt, 0) == 0, "worker set up");
 	ok(dp_dpdk_loop_init(&loop, d, 1, &w, cfg, NULL) == -EINVAL, "worker 1 does not exist");
-	ok(dp_dpdk_loop_init(&loop, d, 0, &w, cfg, &exc) == 0, "loop set up");
+	ok(dp_dpdk_loop_init(&loop, d, 0, &w, cfg, &kern) == 0, "loop set up");
 
 	/* net_pcap never reports the end of its input: drained after EMPTY_POLLS empty passes. */
 	while (empty < EMPTY_POLLS)
@@ -687,7 +690,7 @@ main(void)
 	is_int(dp_counter_get(&w, DP_CNT_TX), t.dns + t.reply, "counter tx");
 	is_int(dp_dpdk_loop_counter(&loop, DP_DPDK_CNT_TX_FAILED), 0, "counter tx-failed");
 	is_int(dp_dpdk_loop_counter(&loop, DP_DPDK_CNT_NO_MBUF), 0, "counter no-mbuf");
-	is_int(sk.n[0] + sk.n[1], t.exc, "the exception sink got every frame for the kernel");
+	is_int(sk.n[0] + sk.n[1], t.exc, "the kernel path got every frame for the kernel");
 	is_int(sk.wrong, 0, "each unchanged and in order");
 	is_int(t.dns + t.dns_drop + t.reply + t.exc + t.drop, total, "every frame accounted for");
 	ok(t.dns_drop > 0 && t.exc > 0 && t.drop > 0, "each outcome occurs");

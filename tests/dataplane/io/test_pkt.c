@@ -415,6 +415,20 @@ test_exceptions(void)
 	expect(&cfg, f, n, 0, DP_PKT_EXCEPTION, DP_PKT_R_PROTO, "GRE");
 	n = t_ip4(f, l2, t_cli4, t_our4, 17, 0, 0, l4, t_udp(l4, 0, t_cli4, t_our4, 9, 54, 20));
 	expect(&cfg, f, n, 0, DP_PKT_EXCEPTION, DP_PKT_R_PORT, "UDP to port 54");
+	/* NOTIFY (opcode 4) and UPDATE (5) to port 53 are the kernel path's. */
+	for (int v6 = 0; v6 <= 1; v6++)
+		for (unsigned op = 4; op <= 5; op++) {
+			n = t_dns_frame(f, v6, -1, 0, 33333, 20);
+			uint8_t *u = f + 14 + (v6 ? 40 : 20);
+			u[8 + 2] = (uint8_t)(op << 3);
+			t_put16(u + 6, 0);
+			uint16_t c = t_naive_cksum(v6, v6 ? t_cli6 : t_cli4, v6 ? t_our6 : t_our4, 17,
+						   u, 28);
+			t_put16(u + 6, c ? c : 0xffff);
+			expect(&cfg, f, n, 0, DP_PKT_EXCEPTION, DP_PKT_R_OPCODE,
+			       op == 4 ? "NOTIFY to port 53" : "UPDATE to port 53");
+		}
+	l2 = t_eth(f, t_our_mac, t_cli_mac, -1, 0x0800);
 	uint8_t other4[4] = {192, 0, 2, 54}, bcast4[4] = {255, 255, 255, 255};
 	n = t_ip4(f, l2, t_cli4, other4, 17, 0, 0, l4, t_udp(l4, 0, t_cli4, other4, 9, 53, 20));
 	expect(&cfg, f, n, 0, DP_PKT_EXCEPTION, DP_PKT_R_NOT_SERVED, "IPv4 not served");
@@ -529,6 +543,7 @@ test_dns_reply(void)
 		memset(r, 0xcc, sizeof r);
 		for (size_t i = 0; i < dlen; i++)
 			r[off + i] = (uint8_t)(i ^ 0x5a);
+		r[off + 2] &= 0x87; /* opcode QUERY, which the client's classifier passes as DNS */
 		int rc = dp_pkt_dns_finish(c, q, &qi, r, sizeof r, dlen, fl, &rn);
 		int good = rc == 0 && off == want_off && rn == off + dlen &&
 			   t_get16(r + off - 8) == 53 && t_get16(r + off - 6) == 33333 &&
@@ -591,6 +606,7 @@ test_dns_reply_edges(void)
 		const uint8_t *our = v6 ? t_our6 : t_our4, *cli = v6 ? t_cli6 : t_cli4;
 		size_t alen = v6 ? 16 : 4;
 		memset(r + off, 0x11, dlen);
+		r[off + 2] = 0x81; /* a reply, opcode QUERY */
 		r[off + dlen - 2] = r[off + dlen - 1] = 0;
 		/* Sum of everything with the checksum field 0 and last word 0. */
 		uint8_t udp[8];
