@@ -9,28 +9,37 @@
 
 #include "dataplane/io/dpdk.h"
 #include "dataplane/io/dpdk_loop.h"
+#include "dataplane/io/kernpath.h"
 #include "dataplane/io/pkt.h"
+#include "dataplane/io/socket.h"
+#include "dataplane/io/tap.h"
 #include "dns/err.h"
 
 /* How long start-up waits for the ports' links. */
 #define LINK_WAIT_MS 2000
 
 struct ctl_dpdk {
+	const struct ctl_config *cfg;
 	struct dp_dpdk *d;
 	struct dp_runtime *rt;            /* set by ctl_dpdk_run */
-	unsigned nworkers;
-	unsigned ninit;                   /* workers set up (to be finalised) */
+	unsigned nworkers;                /* DPDK workers */
+	unsigned ninit;                   /* DPDK workers set up (to be finalised) */
 	struct dp_pkt_config *pcfg;       /* [nports] */
 	struct dp_worker *w;              /* [nworkers], cache-aligned */
-	struct dp_worker **wp;            /* [nworkers]: &w[i], for ctl_dpdk_workers */
+	struct dp_worker **wp;            /* [nworkers + 1]: &w[i], then the kernel path's */
+	size_t nwp;
 	struct dp_dpdk_loop *loop;        /* [nworkers], cache-aligned */
 	void **args;                      /* [nworkers]: &loop[i], for dp_dpdk_launch */
+	char (*tap)[DP_TAP_NAME_MAX + 1]; /* [nports]: TAP interface names */
+	struct dp_kernpath *kp;           /* NULL without a kernel path */
+	struct dp_socket *ks;             /* the kernel path's sockets (worker id nworkers) */
 };
 
 static const char *const loop_names[DP_DPDK_CNT__MAX] = {
 	[DP_DPDK_CNT_ANSWERED] = "answered",
 	[DP_DPDK_CNT_REPLIED] = "replied",
 	[DP_DPDK_CNT_EXCEPTION] = "exception",
+	[DP_DPDK_CNT_FROM_KERNEL] = "from-kernel",
 	[DP_DPDK_CNT_TX_FAILED] = "tx-failed",
 	[DP_DPDK_CNT_NO_MBUF] = "no-mbuf",
 };
@@ -58,6 +67,30 @@ pkt_configs(struct ctl_dpdk *b, const struct ctl_config *cfg)
 	}
 }
 
+/* The TAP interfaces, named after the ports' indexes, and the thread between them and the workers. */
+static int
+kernel_path(struct ctl_dpdk *b, char *err, size_t errlen)
+{
+	unsigned np = dp_dpdk_nports(b->d);
+	const char **names = calloc(np, sizeof(*names));
+	if (!names)
+		return dns_errf(err, errlen, -ENOMEM, "out of memory");
+	for (unsigned p = 0; p < np; p++) {
+		snprintf(b->tap[p], sizeof(b->tap[p]), "%s%u", b->cfg->dpdk_tap, p);
+		names[p] = b->tap[p];
+	}
+	struct dp_kernpath_config kc = {
+		.d = b->d,
+		.tap = names,
+		.pkt = b->pcfg,
+		.prefix4 = b->cfg->dpdk_prefix4,
+		.prefix6 = b->cfg->dpdk_prefix6,
+	};
+	int rc = dp_kernpath_start(&kc, &b->kp, err, errlen);
+	free(names);
+	return rc;
+}
+
 int
 ctl_dpdk_open(const struct ctl_config *cfg, struct ctl_dpdk **out, unsigned *workers,
 	      char *err, size_t errlen)
@@ -73,12 +106,14 @@ ctl_dpdk_open(const struct ctl_config *cfg, struct ctl_dpdk **out, unsigned *wor
 		.workers = cfg->workers,
 		.control_main = true,
 		.link_wait_ms = LINK_WAIT_MS,
+		.extra_mbufs = cfg->dpdk_tap ? DP_KERNPATH_MBUFS : 0,
 	};
 	int rc = dp_dpdk_start(&dc, &b->d, err, errlen);
 	if (rc < 0) {
 		free(b);
 		return rc;
 	}
+	b->cfg = cfg;
 	b->nworkers = dp_dpdk_workers(b->d);
 	unsigned np = dp_dpdk_nports(b->d);
 	size_t wsz = ((size_t)b->nworkers * sizeof(*b->w) + 63) & ~(size_t)63;
@@ -86,16 +121,22 @@ ctl_dpdk_open(const struct ctl_config *cfg, struct ctl_dpdk **out, unsigned *wor
 	b->pcfg = calloc(np, sizeof(*b->pcfg));
 	b->w = aligned_alloc(64, wsz);
 	b->loop = aligned_alloc(64, lsz);
-	b->wp = calloc(b->nworkers, sizeof(*b->wp));
+	b->wp = calloc(b->nworkers + 1, sizeof(*b->wp));
 	b->args = calloc(b->nworkers, sizeof(*b->args));
-	if (!b->pcfg || !b->w || !b->loop || !b->wp || !b->args) {
+	b->tap = calloc(np, sizeof(*b->tap));
+	if (!b->pcfg || !b->w || !b->loop || !b->wp || !b->args || !b->tap) {
 		ctl_dpdk_close(b);
 		return dns_errf(err, errlen, -ENOMEM, "out of memory");
 	}
 	memset(b->w, 0, wsz);
 	memset(b->loop, 0, lsz);
 	pkt_configs(b, cfg);
-	*workers = b->nworkers;
+	if (cfg->dpdk_tap && (rc = kernel_path(b, err, errlen)) < 0) {
+		ctl_dpdk_close(b);
+		return rc;
+	}
+	/* The kernel path's socket worker takes the id after the DPDK workers'. */
+	*workers = b->nworkers + (b->kp ? 1 : 0);
 	*out = b;
 	return 0;
 }
@@ -110,16 +151,40 @@ worker_main(void *arg)
 int
 ctl_dpdk_run(struct ctl_dpdk *b, struct dp_runtime *rt, char *err, size_t errlen)
 {
+	struct dp_dpdk_kernel hook;
+	if (b->kp)
+		dp_kernpath_hook(b->kp, &hook);
 	b->rt = rt;
 	for (unsigned i = 0; i < b->nworkers; i++) {
 		if (dp_worker_init(&b->w[i], rt, i) != 0)
 			return dns_errf(err, errlen, -ENOMEM, "worker %u: out of memory", i);
 		b->ninit = i + 1;
-		int rc = dp_dpdk_loop_init(&b->loop[i], b->d, i, &b->w[i], b->pcfg, NULL);
+		int rc = dp_dpdk_loop_init(&b->loop[i], b->d, i, &b->w[i], b->pcfg,
+					   b->kp ? &hook : NULL);
 		if (rc < 0)
 			return dns_errf(err, errlen, rc, "worker %u: %s", i, strerror(-rc));
 		b->wp[i] = &b->w[i];
 		b->args[i] = &b->loop[i];
+	}
+	b->nwp = b->nworkers;
+	if (b->kp) {
+		/* The kernel path's sockets, on the addresses the TAP interfaces hold. */
+		struct dp_socket_config sc = {
+			.listen = b->cfg->listen,
+			.nlisten = b->cfg->nlisten,
+			.workers = 1,
+			.tcp_idle_ms = (int)b->cfg->tcp_idle_ms,
+			.first_id = b->nworkers,
+		};
+		char serr[512];
+		int rc = dp_socket_start(rt, &sc, &b->ks, serr, sizeof(serr));
+		if (rc < 0) {
+			b->ks = NULL;
+			return dns_errf(err, errlen, rc, "kernel path: %s", serr);
+		}
+		struct dp_worker *const *kw;
+		dp_socket_workers(b->ks, &kw);
+		b->wp[b->nwp++] = kw[0];
 	}
 	int rc = dp_dpdk_launch(b->d, worker_main, b->args);
 	if (rc < 0) {
@@ -139,9 +204,13 @@ ctl_dpdk_close(struct ctl_dpdk *b)
 		atomic_store_explicit(&b->rt->stop, true, memory_order_relaxed);
 	if (b->d)
 		dp_dpdk_wait(b->d);
+	dp_socket_stop(b->ks);
+	/* Its rings hold buffers of the DPDK mempools: before dp_dpdk_stop. */
+	dp_kernpath_stop(b->kp);
 	for (unsigned i = 0; i < b->ninit; i++)
 		dp_worker_fini(&b->w[i]);
 	dp_dpdk_stop(b->d);
+	free(b->tap);
 	free(b->args);
 	free(b->wp);
 	free(b->loop);
@@ -154,7 +223,7 @@ size_t
 ctl_dpdk_workers(const struct ctl_dpdk *b, struct dp_worker *const **out)
 {
 	*out = b->wp;
-	return b->ninit;
+	return b->nwp;
 }
 
 void
@@ -168,6 +237,12 @@ ctl_dpdk_status(const struct ctl_dpdk *b, struct ctl_buf *body)
 		{ DP_DPDK_TX_IPV4_CKSUM, "tx-ipv4-cksum" }, { DP_DPDK_TX_UDP_CKSUM, "tx-udp-cksum" },
 	};
 	ctl_buf_printf(body, "dpdk-vlan: %u\n", (unsigned)b->pcfg[0].vlan);
+	if (b->kp)
+		ctl_buf_printf(body, "dpdk-kernel-path: %s0..%s%u, prefix %u/%u\n",
+			       b->cfg->dpdk_tap, b->cfg->dpdk_tap, dp_dpdk_nports(b->d) - 1,
+			       b->cfg->dpdk_prefix4, b->cfg->dpdk_prefix6);
+	else
+		ctl_buf_printf(body, "dpdk-kernel-path: none\n");
 	for (unsigned p = 0; p < dp_dpdk_nports(b->d); p++) {
 		const struct dp_dpdk_port_info *pi = dp_dpdk_port(b->d, p);
 		const uint8_t *m = pi->mac;
@@ -181,9 +256,9 @@ ctl_dpdk_status(const struct ctl_dpdk *b, struct ctl_buf *body)
 			ctl_buf_printf(body, "%s%s", any ? "," : "", offl[k].name);
 			any = true;
 		}
-		ctl_buf_printf(body, "%s rss=%s link=%s speed=%u\n", any ? "" : "none",
+		ctl_buf_printf(body, "%s rss=%s link=%s speed=%u tap=%s\n", any ? "" : "none",
 			       pi->rss_hf ? "on" : "off", pi->link_up ? "up" : "down",
-			       (unsigned)pi->link_speed_mbps);
+			       (unsigned)pi->link_speed_mbps, b->kp ? b->tap[p] : "none");
 	}
 }
 
@@ -201,6 +276,13 @@ ctl_dpdk_stats(const struct ctl_dpdk *b, bool per_worker, struct ctl_buf *body)
 			ctl_buf_printf(body, "worker.%u.dpdk.%s: %llu\n", w, loop_names[c],
 				       (unsigned long long)dp_dpdk_loop_counter(
 					       &b->loop[w], (enum dp_dpdk_loop_counter)c));
+	if (b->kp) {
+		struct dp_kernpath_stats ks;
+		dp_kernpath_stats(b->kp, &ks);
+		ctl_buf_printf(body, "kernel-path.to-kernel: %llu\nkernel-path.from-kernel: %llu\n"
+			       "kernel-path.dropped: %llu\n", (unsigned long long)ks.to_kernel,
+			       (unsigned long long)ks.from_kernel, (unsigned long long)ks.dropped);
+	}
 	for (unsigned p = 0; p < dp_dpdk_nports(b->d); p++) {
 		const char *name = dp_dpdk_port(b->d, p)->name;
 		struct dp_dpdk_port_stats st;

@@ -2,6 +2,7 @@
 #include "control/opts.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libconfig.h>
@@ -31,6 +32,9 @@ enum {
 	SET_SIGN_RATE = 1 << 8,
 	SET_BACKEND = 1 << 9,
 	SET_DPDK_VLAN = 1 << 10,
+	SET_DPDK_TAP = 1 << 11,
+	SET_DPDK_PREFIX4 = 1 << 12,
+	SET_DPDK_PREFIX6 = 1 << 13,
 };
 
 bool
@@ -306,6 +310,26 @@ replace_str(char **dst, const char *src)
 	return 0;
 }
 
+/* The kernel path's TAP name prefix: "none", or room left for a port index. */
+#define TAP_PREFIX_MAX 12
+#define TAP_WHY "expected none, or an interface name prefix of 1 to 12 letters, digits, '-' or '_'"
+static int
+tap_set(char **dst, const char *v)
+{
+	if (strcmp(v, "none") == 0) {
+		free(*dst);
+		*dst = NULL;
+		return 0;
+	}
+	size_t n = strlen(v);
+	if (n == 0 || n > TAP_PREFIX_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
+			return -EINVAL;
+	return replace_str(dst, v);
+}
+
 void
 ctl_config_free(struct ctl_config *cfg)
 {
@@ -317,6 +341,7 @@ ctl_config_free(struct ctl_config *cfg)
 	free(cfg->listen);
 	free(cfg->control_path);
 	free(cfg->keydir);
+	free(cfg->dpdk_tap);
 	free(cfg->config_file);
 	strv_clear(&cfg->dpdk_eal, &cfg->ndpdk_eal);
 	strv_clear(&cfg->dpdk_ports, &cfg->ndpdk_ports);
@@ -496,6 +521,15 @@ conf_server(struct conf_ctx *c, const config_setting_t *group)
 			rc = conf_strv(c, s, &cfg->dpdk_ports, &cfg->ndpdk_ports);
 		} else if (strcmp(name, "dpdk-vlan") == 0) {
 			rc = conf_uint(c, s, 0, CTL_DPDK_VLAN_MAX, &cfg->dpdk_vlan);
+		} else if (strcmp(name, "dpdk-tap") == 0) {
+			rc = conf_string(c, s, &str);
+			if (rc == 0)
+				rc = tap_set(&cfg->dpdk_tap, str) ? conf_err(c, s, "'dpdk-tap': " TAP_WHY)
+								  : 0;
+		} else if (strcmp(name, "dpdk-prefix") == 0) {
+			rc = conf_uint(c, s, 1, 32, &cfg->dpdk_prefix4);
+		} else if (strcmp(name, "dpdk-prefix6") == 0) {
+			rc = conf_uint(c, s, 1, 128, &cfg->dpdk_prefix6);
 		} else if (strcmp(name, "log-level") == 0) {
 			rc = conf_string(c, s, &str);
 			if (rc == 0 && ctl_log_level_parse(str, &cfg->log_level) != 0)
@@ -640,6 +674,9 @@ enum {
 	OPT_DPDK_EAL,
 	OPT_DPDK_PORT,
 	OPT_DPDK_VLAN,
+	OPT_DPDK_TAP,
+	OPT_DPDK_PREFIX4,
+	OPT_DPDK_PREFIX6,
 };
 
 static const struct option long_opts[] = {
@@ -659,6 +696,9 @@ static const struct option long_opts[] = {
 	{ "dpdk-eal", required_argument, NULL, OPT_DPDK_EAL },
 	{ "dpdk-port", required_argument, NULL, OPT_DPDK_PORT },
 	{ "dpdk-vlan", required_argument, NULL, OPT_DPDK_VLAN },
+	{ "dpdk-tap", required_argument, NULL, OPT_DPDK_TAP },
+	{ "dpdk-prefix", required_argument, NULL, OPT_DPDK_PREFIX4 },
+	{ "dpdk-prefix6", required_argument, NULL, OPT_DPDK_PREFIX6 },
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "help", no_argument, NULL, 'h' },
@@ -799,6 +839,26 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, unsigned *set, char *er
 			}
 			*set |= SET_DPDK_VLAN;
 			break;
+		case OPT_DPDK_TAP:
+			rc = tap_set(&cli->dpdk_tap, optarg);
+			if (rc == -EINVAL) {
+				seterr(err, errlen, "--dpdk-tap '%s': %s", optarg, TAP_WHY);
+				return rc;
+			}
+			*set |= SET_DPDK_TAP;
+			break;
+		case OPT_DPDK_PREFIX4:
+		case OPT_DPDK_PREFIX6: {
+			bool v6 = ch == OPT_DPDK_PREFIX6;
+			if (parse_uint(optarg, 1, v6 ? 128 : 32,
+				       v6 ? &cli->dpdk_prefix6 : &cli->dpdk_prefix4) != 0) {
+				seterr(err, errlen, "--dpdk-prefix%s '%s': expected 1 to %d", v6 ? "6" : "",
+				       optarg, v6 ? 128 : 32);
+				return -EINVAL;
+			}
+			*set |= v6 ? SET_DPDK_PREFIX6 : SET_DPDK_PREFIX4;
+			break;
+		}
 		case 'f':
 			break; /* sigedge always runs in the foreground */
 		case OPT_LOG_LEVEL:
@@ -858,6 +918,15 @@ merge(struct ctl_config *cfg, struct ctl_config *cli, unsigned set)
 		cfg->backend = cli->backend;
 	if (set & SET_DPDK_VLAN)
 		cfg->dpdk_vlan = cli->dpdk_vlan;
+	if (set & SET_DPDK_TAP) {
+		free(cfg->dpdk_tap);
+		cfg->dpdk_tap = cli->dpdk_tap;
+		cli->dpdk_tap = NULL;
+	}
+	if (set & SET_DPDK_PREFIX4)
+		cfg->dpdk_prefix4 = cli->dpdk_prefix4;
+	if (set & SET_DPDK_PREFIX6)
+		cfg->dpdk_prefix6 = cli->dpdk_prefix6;
 	strv_move(&cfg->dpdk_eal, &cfg->ndpdk_eal, &cli->dpdk_eal, &cli->ndpdk_eal);
 	strv_move(&cfg->dpdk_ports, &cfg->ndpdk_ports, &cli->dpdk_ports, &cli->ndpdk_ports);
 	if (set & SET_KEYDIR) {
@@ -955,6 +1024,14 @@ ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t 
 	cfg->tcp_idle_ms = CTL_TCP_IDLE_DEFAULT;
 	cfg->sigcache_entries = DP_SIGCACHE_DEFAULT;
 	cfg->log_level = CTL_LOG_INFO;
+	cfg->dpdk_prefix4 = CTL_DPDK_PREFIX4_DEFAULT;
+	cfg->dpdk_prefix6 = CTL_DPDK_PREFIX6_DEFAULT;
+	rc = replace_str(&cfg->dpdk_tap, CTL_DPDK_TAP_DEFAULT);
+	if (rc) {
+		seterr(err, errlen, "out of memory");
+		ctl_config_free(&cli);
+		return rc;
+	}
 	if (cli.config_file) {
 		cfg->config_file = cli.config_file;
 		cli.config_file = NULL;
@@ -1014,7 +1091,8 @@ ctl_opts_usage(FILE *out)
 "            [--sigcache-entries N] [--sign-rate N]\n"
 "            [--control PATH] [--keydir DIR] [--pin] [--log-level LEVEL] [--check]\n"
 "            [--foreground]\n"
-"            [--dpdk --dpdk-port NAME... [--dpdk-vlan N] [--dpdk-eal ARG]...\n"
+"            [--dpdk --dpdk-port NAME... [--dpdk-vlan N] [--dpdk-tap PREFIX]\n"
+"             [--dpdk-prefix LEN] [--dpdk-prefix6 LEN] [--dpdk-eal ARG]...\n"
 "             [-- EAL-ARGUMENTS...]]\n"
 "    sigedge --help | --version\n"
 "\n"
@@ -1108,6 +1186,14 @@ ctl_opts_usage(FILE *out)
 "    --dpdk-vlan N\n"
 "        Serve only frames tagged with 802.1Q VLAN N (1..%u) on every port;\n"
 "        0 serves untagged frames. Default: 0.\n"
+"    --dpdk-tap PREFIX\n"
+"        Name the kernel path's TAP interfaces PREFIX0, PREFIX1, ... (one per\n"
+"        --dpdk-port, in order; PREFIX has at most %d characters), or none\n"
+"        for no kernel path. Default: %s.\n"
+"    --dpdk-prefix LEN, --dpdk-prefix6 LEN\n"
+"        Prefix length of the IPv4 (1..32) and IPv6 (1..128) listen addresses\n"
+"        on the TAP interfaces: the link's, so the kernel can reach the\n"
+"        clients it answers. Default: %d and %d.\n"
 "    -f, --foreground\n"
 "        Accepted for service managers; sigedge always runs in the foreground.\n"
 "    -h, --help\n"
@@ -1131,6 +1217,9 @@ ctl_opts_usage(FILE *out)
 "        dpdk-eal = [\"-l\", \"0-2\", \"-a\", \"0000:01:00.0\"];\n"
 "        dpdk-ports = [\"0000:01:00.0\"];\n"
 "        dpdk-vlan = 0;\n"
+"        dpdk-tap = \"sigedge\";                     # or \"none\"\n"
+"        dpdk-prefix = 24;\n"
+"        dpdk-prefix6 = 64;\n"
 "    };\n"
 "    zones = (\n"
 "        { name = \"example.com\"; file = \"zones/example.com.zone\";\n"
@@ -1152,11 +1241,17 @@ ctl_opts_usage(FILE *out)
 "    served addresses are the --listen addresses (they must share one port);\n"
 "    each port answers with its own MAC address. Served inline: DNS over UDP,\n"
 "    ARP requests, ICMP and ICMPv6 echo, IPv6 neighbour solicitations for\n"
-"    the served addresses. Not served yet in this mode: TCP, UPDATE, NOTIFY,\n"
-"    zone transfers and anything else for the kernel (IPv4 fragments, other\n"
-"    ports and protocols): such frames are counted (stats dpdk.exception)\n"
-"    and dropped. --pin and --tcp-idle-timeout do not apply. Without a NIC or\n"
-"    hugepages, for a test:\n"
+"    the served addresses. Everything else for this host (TCP, UPDATE,\n"
+"    NOTIFY, zone transfers, IPv4 fragments, ARP replies, other ports and\n"
+"    protocols) takes the kernel path: a TAP interface per port (see\n"
+"    --dpdk-tap) with the port's MAC and the listen addresses, where one more\n"
+"    worker thread serves DNS over TCP and UDP on kernel sockets; what the\n"
+"    kernel sends there leaves through the port. Routes beyond the link are\n"
+"    the operator's to add to the TAP interfaces. The kernel path needs\n"
+"    CAP_NET_ADMIN; with --dpdk-tap none such frames are counted (stats\n"
+"    dpdk.exception) and dropped. The kernel path's threads share the main\n"
+"    lcore's CPU with the control thread; --pin does not apply. Without a\n"
+"    NIC or hugepages, for a test:\n"
 "        sigedge --dpdk --dpdk-port net_pcap0 --listen 192.0.2.1 ... -- \\\n"
 "            --no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0,1 \\\n"
 "            --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap\n"
@@ -1194,5 +1289,7 @@ ctl_opts_usage(FILE *out)
 "    sigedgectl(8), kdig(1)\n",
 		CTL_PORT_DEFAULT, CTL_WORKERS_MAX, online_cpus(), CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX,
 		CTL_UDP_MAX_DEFAULT, CTL_TCP_IDLE_MAX, CTL_TCP_IDLE_DEFAULT, CTL_SIGCACHE_MIN,
-		CTL_SIGCACHE_MAX, DP_SIGCACHE_DEFAULT, CTL_SIGN_RATE_MAX, path, CTL_DPDK_VLAN_MAX);
+		CTL_SIGCACHE_MAX, DP_SIGCACHE_DEFAULT, CTL_SIGN_RATE_MAX, path, CTL_DPDK_VLAN_MAX,
+		TAP_PREFIX_MAX, CTL_DPDK_TAP_DEFAULT, CTL_DPDK_PREFIX4_DEFAULT,
+		CTL_DPDK_PREFIX6_DEFAULT);
 }

@@ -56,6 +56,9 @@ enum ctl_backend {
 };
 
 #define CTL_DPDK_VLAN_MAX 4094
+#define CTL_DPDK_TAP_DEFAULT "sigedge"   /* kernel interfaces sigedge0, sigedge1, ... */
+#define CTL_DPDK_PREFIX4_DEFAULT 24
+#define CTL_DPDK_PREFIX6_DEFAULT 64
 
 /* Everything the daemon needs to start. All memory is owned by the struct. */
 struct ctl_config {
@@ -76,6 +79,11 @@ struct ctl_config {
 	char **dpdk_ports;
 	size_t ndpdk_ports;
 	unsigned dpdk_vlan;
+	/* The kernel path: TAP interface i (port index i) is named dpdk_tap
+	 * followed by i, and holds the listen addresses with these prefix
+	 * lengths; dpdk_tap NULL: no kernel path ("none" on the command line). */
+	char *dpdk_tap;
+	unsigned dpdk_prefix4, dpdk_prefix6;
 	unsigned udp_max_payload;        /* CTL_UDP_MAX_MIN..CTL_UDP_MAX_MAX */
 	unsigned tcp_idle_ms;            /* 1..CTL_TCP_IDLE_MAX */
 	unsigned sigcache_entries;       /* per worker, a power of two in

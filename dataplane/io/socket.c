@@ -930,7 +930,7 @@ socket_threads(struct dp_socket *s, const struct dp_socket_config *cfg, char *er
 		}
 		sw->running = true;
 		char name[24];
-		snprintf(name, sizeof(name), "sigedge-w%u", i);
+		snprintf(name, sizeof(name), "sigedge-w%u", cfg->first_id + i);
 		name[15] = '\0';  /* the kernel's limit */
 		pthread_setname_np(sw->thread, name);
 		if (cfg->pin) {
@@ -999,7 +999,7 @@ dp_socket_start(struct dp_runtime *rt, const struct dp_socket_config *cfg,
 			break;
 		}
 		memset(w, 0, sizeof(*w));
-		rc = dp_worker_init(w, rt, i);
+		rc = dp_worker_init(w, rt, cfg->first_id + i);
 		if (rc) {
 			free(w);
 			snprintf(err, errlen, "worker %u: %s", i, strerror(-rc));

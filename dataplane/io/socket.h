@@ -44,6 +44,9 @@ struct dp_socket_config {
 	unsigned tcp_max_conns;      /* per worker (0: 256) */
 	bool pin;                    /* pin worker i to the (i mod n)-th of the n CPUs the
 				      * calling thread may run on (so taskset is honoured) */
+	unsigned first_id;           /* worker i takes id first_id + i (its signer contexts
+				      * and budgets; see dp_worker_init): 0, unless another
+				      * backend's workers share rt and hold the ids below */
 };
 
 struct dp_socket;

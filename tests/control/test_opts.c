@@ -454,8 +454,9 @@ test_usage(void)
 		"EXAMPLES", "--listen", "--zone", "--config", "--workers", "--udp-max-payload",
 		"--tcp-idle-timeout", "--sigcache-entries", "--sign-rate", "--control", "--keydir", "--pin", "--check", "--foreground", "--log-level",
 		"--help", "--version", "SIGHUP", "SIGTERM", "Default: 1232", "Default: 10000",
-		"--dpdk", "--dpdk-eal", "--dpdk-port", "--dpdk-vlan", "DPDK BACKEND",
-		"Not served yet in this mode: TCP, UPDATE, NOTIFY", "--no-huge",
+		"--dpdk", "--dpdk-eal", "--dpdk-port", "--dpdk-vlan", "--dpdk-tap", "--dpdk-prefix",
+		"--dpdk-prefix6", "DPDK BACKEND", "takes the kernel path", "CAP_NET_ADMIN",
+		"--no-huge",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ok(strstr(text, want[i]) != NULL, "--help mentions %s", want[i]);
@@ -506,6 +507,38 @@ test_dpdk(void)
 	is_int(parse(&cfg, "--dpdk", "--dpdk-port", "0", "--dpdk-vlan", "4095",
 		     "--listen", "192.0.2.1", NULL), -EINVAL, "--dpdk-vlan 4095");
 	is_int(parse(&cfg, "--listen", "192.0.2.1", "stray", NULL), -EINVAL, "a stray argument");
+
+	/* The kernel path. */
+	is_int(parse(&cfg, "--dpdk", "--dpdk-port", "0", "--listen", "192.0.2.1", NULL), 0,
+	       "kernel path defaults: %s", err);
+	ok(cfg.dpdk_tap && strcmp(cfg.dpdk_tap, "sigedge") == 0 && cfg.dpdk_prefix4 == 24 &&
+	   cfg.dpdk_prefix6 == 64, "  TAP prefix sigedge, prefix lengths 24 and 64");
+	ctl_config_free(&cfg);
+	is_int(parse(&cfg, "--dpdk", "--dpdk-port", "0", "--listen", "192.0.2.1", "--dpdk-tap",
+		     "dns-", "--dpdk-prefix", "30", "--dpdk-prefix6", "112", NULL), 0,
+	       "--dpdk-tap, --dpdk-prefix and --dpdk-prefix6: %s", err);
+	ok(strcmp(cfg.dpdk_tap, "dns-") == 0 && cfg.dpdk_prefix4 == 30 && cfg.dpdk_prefix6 == 112,
+	   "  taken");
+	ctl_config_free(&cfg);
+	is_int(parse(&cfg, "--dpdk", "--dpdk-port", "0", "--listen", "192.0.2.1", "--dpdk-tap",
+		     "none", NULL), 0, "--dpdk-tap none");
+	ok(cfg.dpdk_tap == NULL, "  no kernel path");
+	ctl_config_free(&cfg);
+	static const char *const bad_tap[] = { "", "thirteenchars", "a b", "a/b", "a:b" };
+	for (size_t i = 0; i < sizeof(bad_tap) / sizeof(bad_tap[0]); i++) {
+		is_int(parse(&cfg, "--dpdk", "--dpdk-port", "0", "--listen", "192.0.2.1",
+			     "--dpdk-tap", bad_tap[i], NULL), -EINVAL, "--dpdk-tap '%s' refused",
+		       bad_tap[i]);
+		ok(strstr(err, "interface name prefix") != NULL, "  says why: %s", err);
+	}
+	static const char *const bad_prefix[][2] = {
+		{ "--dpdk-prefix", "0" }, { "--dpdk-prefix", "33" }, { "--dpdk-prefix6", "129" },
+		{ "--dpdk-prefix6", "x" },
+	};
+	for (size_t i = 0; i < sizeof(bad_prefix) / sizeof(bad_prefix[0]); i++)
+		is_int(parse(&cfg, "--dpdk", "--dpdk-port", "0", "--listen", "192.0.2.1",
+			     bad_prefix[i][0], bad_prefix[i][1], NULL), -EINVAL, "%s %s refused",
+		       bad_prefix[i][0], bad_prefix[i][1]);
 	is_int(parse(&cfg, "--dpdk", "--dpdk-port", "0", "--workers", "3", "--check", NULL), 0,
 	       "--check with --dpdk needs no listen address");
 	is_int(cfg.workers, 3, "  --workers kept");
@@ -513,17 +546,28 @@ test_dpdk(void)
 
 	const char *conf = write_file("dpdk.conf",
 		"server: { listen = \"192.0.2.1\"; backend = \"dpdk\"; dpdk-vlan = 7;\n"
-		"  dpdk-eal = [\"--no-huge\", \"-l\", \"0,1\"]; dpdk-ports = [\"net_pcap0\"]; };\n");
+		"  dpdk-eal = [\"--no-huge\", \"-l\", \"0,1\"]; dpdk-ports = [\"net_pcap0\"];\n"
+		"  dpdk-tap = \"none\"; dpdk-prefix = 16; dpdk-prefix6 = 48; };\n");
 	is_int(parse(&cfg, "--config", conf, NULL), 0, "config file: DPDK settings: %s", err);
 	ok(cfg.backend == CTL_BACKEND_DPDK && cfg.dpdk_vlan == 7 && cfg.ndpdk_eal == 3 &&
 	   cfg.ndpdk_ports == 1 && strcmp(cfg.dpdk_ports[0], "net_pcap0") == 0,
 	   "  backend, VLAN, EAL arguments, ports");
+	ok(cfg.dpdk_tap == NULL && cfg.dpdk_prefix4 == 16 && cfg.dpdk_prefix6 == 48,
+	   "  kernel path settings");
+	ctl_config_free(&cfg);
+	is_int(parse(&cfg, "--config", conf, "--dpdk-tap", "edge", NULL), 0,
+	       "--dpdk-tap over the file's none");
+	ok(cfg.dpdk_tap && strcmp(cfg.dpdk_tap, "edge") == 0, "  edge");
 	ctl_config_free(&cfg);
 	is_int(parse(&cfg, "--config", conf, "--dpdk-port", "net_pcap1", "--", "-l", "0", NULL), 0,
 	       "command line over the file");
 	ok(cfg.ndpdk_ports == 1 && strcmp(cfg.dpdk_ports[0], "net_pcap1") == 0 &&
 	   cfg.ndpdk_eal == 2, "  ports and EAL arguments replaced");
 	ctl_config_free(&cfg);
+	conf = write_file("dpdk-tap.conf", "server: { dpdk-tap = \"a.b\"; };\n");
+	is_int(parse(&cfg, "--config", conf, NULL), DNS_ESYNTAX, "config file: bad dpdk-tap");
+	ok(strstr(err, "dpdk-tap.conf:1: 'dpdk-tap'") != NULL, "  names file, line and setting: %s",
+	   err);
 	conf = write_file("dpdk-bad.conf", "server: { backend = \"xdp\"; };\n");
 	is_int(parse(&cfg, "--config", conf, NULL), DNS_ESYNTAX, "config file: unknown backend");
 	ok(strstr(err, "dpdk-bad.conf:1: 'backend' must be") != NULL, "  names file and line: %s",
