@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/log.h"
 #include "dataplane/io/dpdk.h"
 #include "dataplane/io/dpdk_loop.h"
 #include "dataplane/io/kernpath.h"
@@ -192,6 +193,10 @@ ctl_dpdk_run(struct ctl_dpdk *b, struct dp_runtime *rt, char *err, size_t errlen
 		dp_dpdk_wait(b->d);
 		return dns_errf(err, errlen, rc, "launching the workers: %s", strerror(-rc));
 	}
+	unsigned np = dp_dpdk_nports(b->d);
+	ctl_log(CTL_LOG_INFO, "DPDK: %u worker%s on %u port%s; kernel path %s%s%s", b->nworkers,
+		b->nworkers == 1 ? "" : "s", np, np == 1 ? "" : "s", b->kp ? "on " : "off",
+		b->kp ? b->tap[0] : "", b->kp && np > 1 ? "..." : "");
 	return 0;
 }
 
@@ -270,6 +275,13 @@ ctl_dpdk_stats(const struct ctl_dpdk *b, bool per_worker, struct ctl_buf *body)
 		for (unsigned w = 0; w < b->ninit; w++)
 			sum += dp_dpdk_loop_counter(&b->loop[w], (enum dp_dpdk_loop_counter)c);
 		ctl_buf_printf(body, "dpdk.%s: %llu\n", loop_names[c], sum);
+	}
+	/* Frames dropped or sent to the kernel path, by why (enum dp_pkt_reason). */
+	for (unsigned r = DP_PKT_R_NONE + 1; r < DP_PKT_R_COUNT; r++) {
+		unsigned long long sum = 0;
+		for (unsigned w = 0; w < b->ninit; w++)
+			sum += dp_dpdk_loop_reason(&b->loop[w], (enum dp_pkt_reason)r);
+		ctl_buf_printf(body, "dpdk.reason.%s: %llu\n", dp_pkt_reason_str(r), sum);
 	}
 	for (unsigned w = 0; per_worker && w < b->ninit; w++)
 		for (int c = 0; c < DP_DPDK_CNT__MAX; c++)

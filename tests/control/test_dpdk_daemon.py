@@ -300,6 +300,9 @@ def replay(sigedge, ctl, tmp):
     ok(st.get("dpdk.answered") == len(qs) and st.get("dpdk.replied") == 2 and
        st.get("dpdk.exception") == 1 and st.get("dpdk.tx-failed") == 0 and
        st.get("dpdk.no-mbuf") == 0, "stats: answered, replied, exception (TCP), no failures", st)
+    ok(st.get("dpdk.reason.proto") == 1 and
+       sum(v for k, v in st.items() if k.startswith("dpdk.reason.")) == 1,
+       "stats: the exception's reason (proto), no other", st)
     ok(st.get("tx") == len(qs) + 2 and st.get("nxdomain") == 1 and st.get("signed") == 2,
        "stats: worker counters (tx, nxdomain, signed)", st)
     ok(st.get("port.net_pcap0.rx-packets") == n and
@@ -309,6 +312,7 @@ def replay(sigedge, ctl, tmp):
        "stats --workers: the loop's counters per worker", wout)
     rc, status = d.ctl("status")
     ok("backend: dpdk" in status and "dpdk-vlan: 0" in status and
+       "dpdk-kernel-path: none" in status and
        re.search(r"^listen: 192\.0\.2\.1:53 \[2001:db8::1\]:53$", status, re.M),
        "status: backend, VLAN, served addresses", status)
     rc, rel = d.ctl("zone", "reload")
