@@ -298,7 +298,11 @@ ctl_dpdk_stats(const struct ctl_dpdk *b, bool per_worker, struct ctl_buf *body)
 	for (unsigned p = 0; p < dp_dpdk_nports(b->d); p++) {
 		const char *name = dp_dpdk_port(b->d, p)->name;
 		struct dp_dpdk_port_stats st;
-		if (dp_dpdk_stats(b->d, p, &st, NULL, 0) != 0)
+		struct dp_dpdk_queue_stats q[DP_DPDK_QUEUE_STATS];
+		unsigned nq = per_worker ? b->nworkers : 0;
+		if (nq > DP_DPDK_QUEUE_STATS)
+			nq = DP_DPDK_QUEUE_STATS;
+		if (dp_dpdk_stats(b->d, p, &st, q, nq) != 0)
 			continue;
 		const struct {
 			const char *n;
@@ -312,5 +316,13 @@ ctl_dpdk_stats(const struct ctl_dpdk *b, bool per_worker, struct ctl_buf *body)
 		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++)
 			ctl_buf_printf(body, "port.%s.%s: %llu\n", name, f[k].n,
 				       (unsigned long long)f[k].v);
+		/* Queue i is worker i's. */
+		for (unsigned i = 0; i < nq; i++)
+			ctl_buf_printf(body, "port.%s.queue.%u.rx-packets: %llu\n"
+				       "port.%s.queue.%u.tx-packets: %llu\n"
+				       "port.%s.queue.%u.rx-errors: %llu\n", name, i,
+				       (unsigned long long)q[i].rx_packets, name, i,
+				       (unsigned long long)q[i].tx_packets, name, i,
+				       (unsigned long long)q[i].rx_errors);
 	}
 }

@@ -53,7 +53,8 @@ void ctl_dpdk_status(const struct ctl_dpdk *b, struct ctl_buf *body);
 /*
  * Loop counters ("dpdk.answered: N", summed over the workers; per worker
  * too with per_worker), the kernel path's ("kernel-path.to-kernel: N") and
- * each port's counters ("port.NAME.rx-packets: N").
+ * each port's counters ("port.NAME.rx-packets: N"; per queue too with
+ * per_worker: "port.NAME.queue.I.rx-packets: N").
  */
 void ctl_dpdk_stats(const struct ctl_dpdk *b, bool per_worker, struct ctl_buf *body);
 

@@ -310,6 +310,8 @@ def replay(sigedge, ctl, tmp):
     rc, wout = d.ctl("stats", "--workers")
     ok(rc == 0 and re.search(r"^worker\.0\.dpdk\.answered: %d$" % len(qs), wout, re.M),
        "stats --workers: the loop's counters per worker", wout)
+    ok(re.search(r"^port\.net_pcap0\.queue\.0\.rx-packets: %d$" % n, wout, re.M),
+       "stats --workers: the port's counters per queue", wout)
     rc, status = d.ctl("status")
     ok("backend: dpdk" in status and "dpdk-vlan: 0" in status and
        "dpdk-kernel-path: none" in status and
