@@ -92,6 +92,22 @@ kernel_path(struct ctl_dpdk *b, char *err, size_t errlen)
 	return rc;
 }
 
+/* A UDP answer longer than one frame of the port's MTU holds goes out truncated: say so. */
+static void
+check_mtu(const struct ctl_dpdk *b)
+{
+	for (unsigned p = 0; p < dp_dpdk_nports(b->d); p++) {
+		const struct dp_dpdk_port_info *pi = dp_dpdk_port(b->d, p);
+		/* IPv6 and UDP headers; IPv4's are 20 octets shorter. */
+		unsigned room6 = pi->mtu > 48 ? pi->mtu - 48u : 0;
+		if (b->cfg->udp_max_payload > room6)
+			ctl_log(CTL_LOG_WARNING, "port %s: MTU %u holds at most %u octets of DNS over "
+				"IPv4 and %u over IPv6, less than udp-max-payload %u: longer UDP "
+				"answers are sent truncated, for a retry over TCP", pi->name,
+				(unsigned)pi->mtu, room6 + 20, room6, b->cfg->udp_max_payload);
+	}
+}
+
 int
 ctl_dpdk_open(const struct ctl_config *cfg, struct ctl_dpdk **out, unsigned *workers,
 	      char *err, size_t errlen)
@@ -132,6 +148,7 @@ ctl_dpdk_open(const struct ctl_config *cfg, struct ctl_dpdk **out, unsigned *wor
 	memset(b->w, 0, wsz);
 	memset(b->loop, 0, lsz);
 	pkt_configs(b, cfg);
+	check_mtu(b);
 	if (cfg->dpdk_tap && (rc = kernel_path(b, err, errlen)) < 0) {
 		ctl_dpdk_close(b);
 		return rc;
@@ -261,9 +278,10 @@ ctl_dpdk_status(const struct ctl_dpdk *b, struct ctl_buf *body)
 			ctl_buf_printf(body, "%s%s", any ? "," : "", offl[k].name);
 			any = true;
 		}
-		ctl_buf_printf(body, "%s rss=%s link=%s speed=%u tap=%s\n", any ? "" : "none",
+		ctl_buf_printf(body, "%s rss=%s link=%s speed=%u mtu=%u tap=%s\n", any ? "" : "none",
 			       pi->rss_hf ? "on" : "off", pi->link_up ? "up" : "down",
-			       (unsigned)pi->link_speed_mbps, b->kp ? b->tap[p] : "none");
+			       (unsigned)pi->link_speed_mbps, (unsigned)pi->mtu,
+			       b->kp ? b->tap[p] : "none");
 	}
 }
 

@@ -295,6 +295,8 @@ configure_port(struct dp_dpdk *d, unsigned i, uint16_t rxd, uint16_t txd,
 	}
 	if (rte_eth_macaddr_get(pid, &mac) == 0)
 		memcpy(pi->mac, mac.addr_bytes, sizeof(pi->mac));
+	uint16_t mtu = 0;
+	pi->mtu = rte_eth_dev_get_mtu(pid, &mtu) == 0 && mtu ? mtu : DP_DPDK_MTU_DEFAULT;
 	rc = rte_eth_dev_start(pid);
 	if (rc < 0)
 		return dns_errf(err, errlen, rc, "%s (%s): start: %s",

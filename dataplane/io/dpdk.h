@@ -42,6 +42,7 @@
 #define DP_DPDK_POOL_CACHE 256    /* per-lcore mempool cache (buffers) */
 #define DP_DPDK_MBUF_ROOM 2048    /* data room of a buffer (a whole 1518-octet frame) */
 #define DP_DPDK_RING_DEFAULT 1024 /* descriptors per queue when the config says 0 */
+#define DP_DPDK_MTU_DEFAULT 1500  /* a port's MTU when its driver reports none */
 
 struct dp_dpdk_config {
 	/* EAL arguments as an operator gives them after --dpdk, without a
@@ -82,6 +83,7 @@ struct dp_dpdk_port_info {
 	unsigned offloads;         /* DP_DPDK_RX_* | DP_DPDK_TX_* enabled */
 	uint64_t rss_hf;           /* RSS hash functions enabled (0: no RSS, all
 				    * traffic arrives on queue 0) */
+	uint16_t mtu;              /* IP MTU (rte_eth_dev_get_mtu, else DP_DPDK_MTU_DEFAULT) */
 	bool link_up;              /* as seen at the end of dp_dpdk_start */
 	uint32_t link_speed_mbps;
 };

@@ -54,12 +54,13 @@ rx_flags(const struct dp_dpdk_mbuf *m)
 	return f;
 }
 
+/* Room for a reply frame in m: the port's MTU plus the L2 header, at most the buffer's. */
 static size_t
-frame_cap(const struct dp_dpdk_mbuf *m, const struct dp_pkt_info *info)
+frame_cap(const struct dp_dpdk_mbuf *m, const struct dp_pkt_info *info, unsigned mtu)
 {
-	size_t room = dp_dpdk_mbuf_room(m), mtu = DP_DPDK_LOOP_MTU + (size_t)info->l2_len;
+	size_t room = dp_dpdk_mbuf_room(m), want = mtu + (size_t)info->l2_len;
 
-	return room < mtu ? room : mtu;
+	return room < want ? room : want;
 }
 
 /*
@@ -68,7 +69,7 @@ frame_cap(const struct dp_dpdk_mbuf *m, const struct dp_pkt_info *info)
  */
 static struct dp_dpdk_mbuf *
 answer(struct dp_dpdk_loop *l, const struct dp_view *view, const struct dp_pkt_config *cfg,
-       unsigned offloads, const uint8_t *frame, const struct dp_pkt_info *info)
+       unsigned offloads, unsigned mtu, const uint8_t *frame, const struct dp_pkt_info *info)
 {
 	struct dp_dpdk_mbuf *t = dp_dpdk_mbuf_alloc(l->d, l->wid);
 	size_t dns_len = 0, flen = 0;
@@ -79,7 +80,7 @@ answer(struct dp_dpdk_loop *l, const struct dp_view *view, const struct dp_pkt_c
 		return NULL;
 	}
 	uint8_t *out = dp_dpdk_mbuf_data(t);
-	size_t cap = frame_cap(t, info), off = dp_pkt_dns_offset(info);
+	size_t cap = frame_cap(t, info, mtu), off = dp_pkt_dns_offset(info);
 	size_t room = dp_pkt_dns_room(info, cap);
 	/* The engine counts the queries it drops. */
 	if (dp_query_answer(view, l->w, frame + info->payload_off, info->payload_len, out + off,
@@ -107,7 +108,8 @@ static void
 burst(struct dp_dpdk_loop *l, unsigned port, uint16_t n)
 {
 	const struct dp_pkt_config *cfg = &l->cfg[port];
-	unsigned offloads = dp_dpdk_port(l->d, port)->offloads;
+	const struct dp_dpdk_port_info *pi = dp_dpdk_port(l->d, port);
+	unsigned offloads = pi->offloads, mtu = pi->mtu;
 	uint16_t ntx = 0, ndone = 0, nexc = 0, ndrop = 0, sent;
 
 	/* One epoch section per burst: the view stays alive until dp_view_leave. */
@@ -126,7 +128,7 @@ burst(struct dp_dpdk_loop *l, unsigned port, uint16_t n)
 		}
 		switch (info.cls) {
 		case DP_PKT_DNS:
-			t = answer(l, view, cfg, offloads, frame, &info);
+			t = answer(l, view, cfg, offloads, mtu, frame, &info);
 			if (t)
 				l->tx[ntx++] = t;
 			l->done[ndone++] = m;
@@ -135,7 +137,7 @@ burst(struct dp_dpdk_loop *l, unsigned port, uint16_t n)
 		case DP_PKT_ICMP4_ECHO:
 		case DP_PKT_ICMP6_ECHO:
 		case DP_PKT_ICMP6_NS:
-			if (dp_pkt_reply(cfg, frame, &info, frame, frame_cap(m, &info), &rlen) == 0 &&
+			if (dp_pkt_reply(cfg, frame, &info, frame, frame_cap(m, &info, mtu), &rlen) == 0 &&
 			    dp_dpdk_mbuf_set_len(m, (uint16_t)rlen) == 0) {
 				count(l, DP_DPDK_CNT_REPLIED, 1);
 				l->tx[ntx++] = m;

@@ -8,7 +8,7 @@
  * rx burst (<= DP_DPDK_BURST) -> enter the epoch section (once per burst)
  * -> per frame, dp_pkt_classify with the port's RX checksum verdicts:
  *   DNS:        the engine writes its reply into a fresh TX buffer at the
- *               DNS offset (at most the DNS room of a DP_DPDK_LOOP_MTU
+ *               DNS offset (at most the DNS room of a frame of the port's MTU
  *               frame), the codec wraps it (IPv4 header and UDP checksums
  *               left to the port when it offers those TX offloads), the
  *               query's buffer is freed;
@@ -40,12 +40,6 @@
 #include "dataplane/core/worker.h"
 #include "dataplane/io/dpdk.h"
 #include "dataplane/io/pkt.h"
-
-/*
- * The IP MTU replies are bounded by (dp_dpdk.h does not report a port's
- * MTU): a reply frame is at most this plus its L2 header.
- */
-#define DP_DPDK_LOOP_MTU 1500
 
 /*
  * Counters the loop keeps besides the worker's (struct dp_worker cnt[]),

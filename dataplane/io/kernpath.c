@@ -281,7 +281,7 @@ open_taps(struct dp_kernpath *k, const struct dp_kernpath_config *cfg, char *err
 		const struct dp_pkt_config *pc = &cfg->pkt[p];
 		struct dp_tap_config tc = {
 			.name = cfg->tap[p],
-			.mtu = DP_DPDK_LOOP_MTU,
+			.mtu = dp_dpdk_port(cfg->d, p)->mtu,
 			.ip4 = (const uint8_t(*)[4])pc->ip4,
 			.n_ip4 = pc->n_ip4,
 			.prefix4 = cfg->prefix4,

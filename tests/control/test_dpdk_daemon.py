@@ -151,13 +151,13 @@ def keygen(keydir, *args):
 
 
 class Daemon:
-    def __init__(self, sigedge, ctl, tmp, zone, keydir, rx, tx, tag):
+    def __init__(self, sigedge, ctl, tmp, zone, keydir, rx, tx, tag, extra=()):
         self.ctl_path, self.sock = ctl, os.path.join(tmp, "control.sock")
         self.log = os.path.join(tmp, "sigedge-%s.log" % tag)
         self.cmd = [sigedge, "--dpdk", "--dpdk-port", "net_pcap0", "--listen", "192.0.2.1",
                     "--listen", "[2001:db8::1]", "--zone", "example.com=" + zone,
                     "--keydir", keydir, "--control", self.sock, "--sigcache-entries", "1024",
-                    "--dpdk-tap", "none", "--",
+                    "--dpdk-tap", "none", *extra, "--",
                     "--no-huge", "-m", "512", "--no-pci", "--no-shconf", "--no-telemetry",
                     "--lcores", "0@0,1@0", "--log-level", "lib.eal:error",
                     "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (rx, tx)]
@@ -250,7 +250,8 @@ def replay(sigedge, ctl, tmp):
     # First run: an empty input, to learn the port's MAC from status.
     empty, out0 = os.path.join(tmp, "empty.pcap"), os.path.join(tmp, "out0.pcap")
     write_pcap(empty, [])
-    d = Daemon(sigedge, ctl, tmp, zone, keydir, empty, out0, "mac")
+    d = Daemon(sigedge, ctl, tmp, zone, keydir, empty, out0, "mac",
+               ("--udp-max-payload", "1460"))
     up = wait_for(d.ready, 30)
     ok(up, "sigedge --dpdk starts on net_pcap", tail(d.log))
     if not up:
@@ -261,7 +262,12 @@ def replay(sigedge, ctl, tmp):
                   status, re.M)
     ok("backend: dpdk" in status and "workers: 1" in status and m, "status: backend, workers, port",
        status)
+    ok(re.search(r"mtu=1500 tap=none$", status, re.M), "status: the port's MTU, no TAP", status)
     ok(d.term() == 0, "SIGTERM: exit 0", tail(d.log))
+    with open(d.log) as f:
+        log = f.read()
+    ok("MTU 1500 holds at most 1472 octets of DNS over IPv4 and 1452 over IPv6, less than "
+       "udp-max-payload 1460" in log, "a udp-max-payload beyond the frame is warned about", log)
     if not m:
         return tap.done()
     mac = bytes.fromhex(m.group(1).replace(":", ""))

@@ -351,7 +351,8 @@ add(size_t len, uint8_t kind, uint8_t cls, uint8_t reason)
 
 /*
  * A DNS query frame; the oracle says what must come back. The DPDK loop
- * gives the engine the DNS room of a DP_DPDK_LOOP_MTU frame, the socket
+ * gives the engine the DNS room of a frame of the port's MTU (net_pcap's is
+ * DP_DPDK_MTU_DEFAULT), the socket
  * backend 4096 octets; both limit UDP replies to the EDNS size (512
  * without) and view.udp_max, so they agree while the room is the larger.
  */
@@ -365,7 +366,7 @@ add_dns(const struct dp_pkt_config *cfg, int v6, int vid, size_t optlen, const u
 
 	dp_pkt_classify(cfg, f, len, 0, &info);
 	struct expected *e = add(len, E_DNS, DP_PKT_DNS, DP_PKT_R_NONE);
-	size_t room = dp_pkt_dns_room(&info, DP_DPDK_LOOP_MTU + (size_t)info.l2_len);
+	size_t room = dp_pkt_dns_room(&info, DP_DPDK_MTU_DEFAULT + (size_t)info.l2_len);
 	int v = oracle_ask(v6, q, qlen, r, sizeof(r), &dlen);
 	if (v < 0) {
 		printf("Bail out! no answer from the socket backend: %s\n", strerror(errno));
