@@ -28,6 +28,7 @@
 #include "sign/key.h"
 #include "sign/keytable.h"
 #include "sign/rrsig.h"
+#include "tests/support/rotation.h"
 #include "tests/tap.h"
 
 #define SWAPS 10000
@@ -37,8 +38,7 @@ static struct dp_worker w;
 static struct dp_zone_slot slot;
 static struct dp_zone_slot *slots[1] = { &slot };
 static struct dp_view view;
-static struct sign_key *keys[3]; /* KSK (13), ZSK (13), ZSK (15) */
-static uint8_t apex[DNS_NAME_MAXLEN];
+static struct support_rotation rot; /* KSK (13), ZSK (13), ZSK (15) */
 static const uint8_t owner[] = "\003www\006engine\007example";
 
 static unsigned long answers, stable, sigs, bad, dnskey_bad;
@@ -47,8 +47,8 @@ static const struct sign_key *
 key_by_tag(uint16_t tag)
 {
 	for (unsigned i = 0; i < 3; i++)
-		if (sign_key_tag(keys[i]) == tag)
-			return keys[i];
+		if (sign_key_tag(rot.keys[i]) == tag)
+			return rot.keys[i];
 	return NULL;
 }
 
@@ -170,31 +170,14 @@ worker(void *arg)
 }
 
 static struct sign_keytable *
-table(const struct dns_zone *z, uint64_t gen)
+table(uint64_t gen)
 {
-	/* KSK with ZSK 13, ZSK 15, or both, in turn. */
-	static const unsigned sets[3][3] = { { 0, 1 }, { 0, 2 }, { 0, 1, 2 } };
-	const struct sign_key *ks[3];
-	unsigned which = (unsigned)(gen % 3), n = which == 2 ? 3 : 2;
-	struct sign_keytable *t = NULL;
-	char err[256];
-
-	for (unsigned i = 0; i < n; i++)
-		ks[i] = keys[sets[which][i]];
-	struct sign_keytable_params p = {
-		.apex = apex, .zone = z, .keys = ks, .nkeys = n,
-		.validity = SIGN_VALIDITY_DEFAULT, .nworkers = 1, .generation = gen,
-		.now = (uint32_t)time(NULL),
-	};
-	if (sign_keytable_build(&p, &t, err, sizeof(err)) < 0) {
-		printf("Bail out! sign_keytable_build: %s\n", err);
-		exit(1);
-	}
+	struct sign_keytable *t = support_rotation_table(&rot, gen);
 	/* The DNSKEY RRset the answers are checked against is itself signed by the KSK. */
 	static uint8_t scratch[4096];
-	struct sign_rrset_ref ref = sign_rrset_ref_of(apex, t->apex_len, &t->dnskey);
+	struct sign_rrset_ref ref = sign_rrset_ref_of(rot.apex, t->apex_len, &t->dnskey);
 	if (t->dnskey_sig.count != 1 ||
-	    sign_rrsig_verify(keys[0], &ref, t->dnskey_sig.rdata + 2,
+	    sign_rrsig_verify(rot.keys[0], &ref, t->dnskey_sig.rdata + 2,
 			      dns_get16(t->dnskey_sig.rdata), scratch, sizeof(scratch)) != 0)
 		dnskey_bad++;
 	return t;
@@ -213,13 +196,7 @@ main(void)
 		printf("Bail out! %s\n", err);
 		return 1;
 	}
-	dns_name_from_str("engine.example", apex, sizeof(apex));
-	if (sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_KSK, apex, &keys[0]) < 0 ||
-	    sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_ZSK, apex, &keys[1]) < 0 ||
-	    sign_key_generate(SIGN_ALG_ED25519, SIGN_FLAGS_ZSK, apex, &keys[2]) < 0) {
-		printf("Bail out! cannot generate keys\n");
-		return 1;
-	}
+	support_rotation_init(&rot, z, "engine.example");
 	struct dns_zoneset *zs = dns_zoneset_new(&z, 1);
 	dp_runtime_init(&rt);
 	ck_epoch_record_t *ctl = dp_epoch_record_get(&rt);
@@ -227,7 +204,7 @@ main(void)
 		printf("Bail out! setup failed\n");
 		return 1;
 	}
-	atomic_init(&slot.keys, table(z, 1));
+	atomic_init(&slot.keys, table(1));
 	view = (struct dp_view){ .zones = zs, .slots = slots, .udp_max = 1232 };
 	atomic_store_explicit(&rt.view, &view, memory_order_release);
 	if (pthread_create(&th, NULL, worker, NULL) != 0) {
@@ -235,13 +212,7 @@ main(void)
 		return 1;
 	}
 	for (uint64_t gen = 2; gen <= SWAPS + 1; gen++) {
-		struct sign_keytable *t = table(z, gen);
-		/* Release: the worker's acquire load sees the table complete. */
-		const struct sign_keytable *old =
-			atomic_exchange_explicit(&slot.keys, t, memory_order_acq_rel);
-		/* Every epoch section that could still hold old has ended. */
-		dp_epoch_synchronize(&rt, ctl);
-		sign_keytable_free((struct sign_keytable *)old);
+		support_rotation_swap(&rt, ctl, &slot, table(gen));
 	}
 	atomic_store(&rt.stop, true);
 	pthread_join(th, NULL);
@@ -259,7 +230,6 @@ main(void)
 	dp_runtime_fini(&rt);
 	dns_zoneset_free(zs);
 	dns_zone_unref(z);
-	for (unsigned i = 0; i < 3; i++)
-		sign_key_free(keys[i]);
+	support_rotation_fini(&rot);
 	return tap_done();
 }

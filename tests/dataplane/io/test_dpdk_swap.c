@@ -48,6 +48,7 @@
 #include "tests/dataplane/io/test_pkt_frames.h"
 #include "tests/support/ldns_verify.h"
 #include "tests/support/pcap.h"
+#include "tests/support/rotation.h"
 #include "tests/tap.h"
 
 #define NFRAMES 16000            /* input frames, replayed until the run is long enough */
@@ -68,8 +69,7 @@ static struct dp_runtime rt;
 static struct dp_zone_slot slot;
 static struct dp_zone_slot *slots[1] = { &slot };
 static struct dp_view view;
-static struct sign_key *keys[3]; /* KSK (13), ZSK A (13), ZSK B (15) */
-static uint8_t apex[DNS_NAME_MAXLEN];
+static struct support_rotation rot; /* KSK (13), ZSK A (13), ZSK B (15) */
 
 static uint64_t
 now_ns(void)
@@ -77,32 +77,6 @@ now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- key tables, published as the control thread does ---- */
-
-static struct sign_keytable *
-table(const struct dns_zone *z, uint64_t gen)
-{
-	/* The KSK with ZSK A, ZSK B, or both, in turn. */
-	static const unsigned sets[3][3] = { { 0, 1 }, { 0, 2 }, { 0, 1, 2 } };
-	const struct sign_key *ks[3];
-	unsigned which = (unsigned)(gen % 3), n = which == 2 ? 3 : 2;
-	struct sign_keytable *t = NULL;
-	char err[256];
-
-	for (unsigned i = 0; i < n; i++)
-		ks[i] = keys[sets[which][i]];
-	struct sign_keytable_params p = {
-		.apex = apex, .zone = z, .keys = ks, .nkeys = n,
-		.validity = SIGN_VALIDITY_DEFAULT, .nworkers = 1, .generation = gen,
-		.now = (uint32_t)time(NULL),
-	};
-	if (sign_keytable_build(&p, &t, err, sizeof(err)) < 0) {
-		printf("Bail out! sign_keytable_build: %s\n", err);
-		exit(1);
-	}
-	return t;
 }
 
 /* ---- input ---- */
@@ -332,7 +306,7 @@ static ldns_rr_list *
 ksk_list(void)
 {
 	size_t len;
-	const uint8_t *rd = sign_key_dnskey(keys[0], &len);
+	const uint8_t *rd = sign_key_dnskey(rot.keys[0], &len);
 	ldns_rr *rr = ldns_rr_new();
 	ldns_rr_list *l = ldns_rr_list_new();
 
@@ -400,13 +374,7 @@ main(void)
 		printf("Bail out! %s\n", err);
 		return 1;
 	}
-	dns_name_from_str("example.org", apex, sizeof(apex));
-	if (sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_KSK, apex, &keys[0]) < 0 ||
-	    sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_ZSK, apex, &keys[1]) < 0 ||
-	    sign_key_generate(SIGN_ALG_ED25519, SIGN_FLAGS_ZSK, apex, &keys[2]) < 0) {
-		printf("Bail out! cannot generate keys\n");
-		return 1;
-	}
+	support_rotation_init(&rot, z, "example.org");
 	gen();
 	if (support_pcap_save(pin, frames[0], FRAME_MAX, flen, NFRAMES) != 0) {
 		printf("Bail out! cannot write %s\n", pin);
@@ -430,7 +398,7 @@ main(void)
 		printf("Bail out! setup failed\n");
 		return 1;
 	}
-	atomic_init(&slot.keys, table(z, 1));
+	atomic_init(&slot.keys, support_rotation_table(&rot, 1));
 	view = (struct dp_view){ .zones = zs, .slots = slots, .udp_max = 1232 };
 	atomic_store_explicit(&rt.view, &view, memory_order_release);
 	t_config(&cfg, 0);
@@ -451,15 +419,10 @@ main(void)
 			continue;
 		}
 		last = now_ns();
-		struct sign_keytable *nt = table(z, swaps + 2);
+		struct sign_keytable *nt = support_rotation_table(&rot, swaps + 2);
 		/* rx moves at the end of a burst: a varying delay lands stores inside bursts too. */
 		nanosleep(&(struct timespec){ .tv_nsec = (long)(swaps * 37 % 10) * 50000 }, NULL);
-		/* Release: the worker's acquire load sees the table complete. */
-		const struct sign_keytable *old =
-			atomic_exchange_explicit(&slot.keys, nt, memory_order_acq_rel);
-		/* Every epoch section that could still hold old has ended. */
-		dp_epoch_synchronize(&rt, ctl);
-		sign_keytable_free((struct sign_keytable *)old);
+		support_rotation_swap(&rt, ctl, &slot, nt);
 		swaps++;
 		rx_at_swap = dp_counter_get(&w, DP_CNT_RX);
 	}
@@ -512,8 +475,7 @@ main(void)
 	dp_runtime_fini(&rt);
 	dns_zoneset_free(zs);
 	dns_zone_unref(z);
-	for (unsigned i = 0; i < 3; i++)
-		sign_key_free(keys[i]);
+	support_rotation_fini(&rot);
 	unlink(pin);
 	unlink(pout);
 	rmdir(dir);
