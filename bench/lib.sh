@@ -5,6 +5,9 @@
 # Servers run on CPU 1, the load generator on CPU 0. bench_init sets:
 #   tmp   a temporary directory, removed on exit with every process started
 #         by bench_start.
+# Optional settings, read when used:
+#   bench_netns  network namespace that bench_start runs servers in
+#   knot_addr    address knot_start listens on (default 127.0.0.1)
 
 # bench_init NAME TOOL... : check the tools, make $tmp, arrange the cleanup.
 bench_init() {
@@ -29,17 +32,18 @@ free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# bench_start VAR COMMAND... : start COMMAND on CPU 1 in the background, its pid in VAR.
+# bench_start VAR COMMAND... : start COMMAND on CPU 1 in the background, its pid in VAR
+# (in network namespace $bench_netns when that is set; ip netns exec keeps the pid).
 bench_start() {
 	local var=$1
 	shift
-	taskset -c 1 "$@" &
+	taskset -c 1 ${bench_netns:+ip netns exec "$bench_netns"} "$@" &
 	bench_pids+=($!)
 	printf -v "$var" %s $!
 }
 
 # knot_start VAR PORT ZONES [TEMPLATE_LINES] : knotd with one UDP worker on
-# 127.0.0.1@PORT serving ZONES (YAML entries of the zone: list, indented by
+# $knot_addr (default 127.0.0.1) @PORT serving ZONES (YAML entries of the zone: list, indented by
 # two spaces), TEMPLATE_LINES added to the default template; its pid in VAR.
 # Call knot_pin once it answers.
 knot_start() {
@@ -47,7 +51,7 @@ knot_start() {
 	mkdir -p "$tmp/knot"
 	cat > "$tmp/knot/knot.conf" <<KNOT
 server:
-    listen: 127.0.0.1@$port
+    listen: ${knot_addr:-127.0.0.1}@$port
     rundir: $tmp/knot
     udp-workers: 1
     tcp-workers: 1
