@@ -82,47 +82,6 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A DNS query for name (text, no final dot) and type A, with EDNS (1232). */
-static size_t
-query(uint8_t *q, uint16_t id, const char *name, int dnssec_ok)
-{
-	size_t n = 12;
-
-	memset(q, 0, 12);
-	t_put16(q, id);
-	t_put16(q + 4, 1);
-	t_put16(q + 10, 1);
-	n += (size_t)dns_name_from_str(name, q + n, DNS_NAME_MAXLEN);
-	t_put16(q + n, 1);
-	t_put16(q + n + 2, 1);
-	n += 4;
-	q[n++] = 0;
-	t_put16(q + n, 41);
-	t_put16(q + n + 2, 1232);
-	q[n + 4] = 0;
-	q[n + 5] = 0;
-	t_put16(q + n + 6, dnssec_ok ? 0x8000 : 0);
-	t_put16(q + n + 8, 0);
-	return n + 10;
-}
-
-/* IPv4/UDP frame to the served address carrying payload p. */
-static size_t
-frame(uint8_t *f, const uint8_t *p, size_t plen)
-{
-	uint8_t l4[FRAME_MAX];
-	size_t l2 = t_eth(f, t_our_mac, t_cli_mac, -1, 0x0800);
-
-	t_put16(l4, CLI_PORT);
-	t_put16(l4 + 2, 53);
-	t_put16(l4 + 4, (unsigned)(8 + plen));
-	t_put16(l4 + 6, 0);
-	memcpy(l4 + 8, p, plen);
-	uint16_t c = t_naive_cksum(0, t_cli4, t_our4, 17, l4, 8 + plen);
-	t_put16(l4 + 6, c ? c : 0xffff);
-	return t_ip4(f, l2, t_cli4, t_our4, 17, 0, 0x4000, l4, 8 + plen);
-}
-
 /* Write the input pcap of workload wl; returns the frame count or -1. */
 static int
 write_input(const char *path, enum workload wl)
@@ -151,8 +110,8 @@ write_input(const char *path, enum workload wl)
 			}
 			snprintf(name + 12, sizeof(name) - 12, ".example.com");
 		}
-		size_t qlen = query(q, (uint16_t)i, qname, wl != W_UNSIGNED);
-		size_t len = frame(f, q, qlen);
+		size_t qlen = t_query(q, (uint16_t)i, qname, 1, 1232, wl != W_UNSIGNED);
+		size_t len = t_udp_frame(f, 0, -1, 0, CLI_PORT, 53, q, qlen);
 		rc = support_pcap_write(fp, f, len, 1000 + i);
 	}
 	return support_pcap_close(fp) == 0 && rc == 0 ? (int)n : -1;

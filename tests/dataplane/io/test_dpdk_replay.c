@@ -112,55 +112,6 @@ read_pcap(const char *path, struct frames *f)
 	return support_pcap_read(path, FRAME_MAX, append_frame, f);
 }
 
-/* UDP datagram with payload p from the client's port sport to dport. */
-static size_t
-udp_frame(uint8_t *f, int v6, int vid, size_t optlen, unsigned dport, const uint8_t *p,
-	  size_t plen)
-{
-	uint8_t l4[FRAME_MAX];
-	const uint8_t *src = v6 ? t_cli6 : t_cli4, *dst = v6 ? t_our6 : t_our4;
-	size_t l2 = t_eth(f, t_our_mac, t_cli_mac, vid, v6 ? 0x86dd : 0x0800);
-
-	t_put16(l4, CLI_PORT);
-	t_put16(l4 + 2, dport);
-	t_put16(l4 + 4, (unsigned)(8 + plen));
-	t_put16(l4 + 6, 0);
-	memcpy(l4 + 8, p, plen);
-	uint16_t c = t_naive_cksum(v6, src, dst, 17, l4, 8 + plen);
-	t_put16(l4 + 6, c ? c : 0xffff);
-	if (v6)
-		return t_ip6(f, l2, src, dst, 17, 64, l4, 8 + plen);
-	return t_ip4(f, l2, src, dst, 17, optlen, 0x4000, l4, 8 + plen);
-}
-
-/* A DNS query: name in text, EDNS size 0 for none. */
-static size_t
-query(uint8_t *q, uint16_t id, const char *name, uint16_t type, uint16_t edns, int dnssec_ok)
-{
-	size_t n = 12;
-
-	memset(q, 0, 12);
-	t_put16(q, id);
-	t_put16(q + 2, 0x0000);
-	t_put16(q + 4, 1);
-	t_put16(q + 10, edns ? 1 : 0);
-	n += (size_t)dns_name_from_str(name, q + n, DNS_NAME_MAXLEN);
-	t_put16(q + n, type);
-	t_put16(q + n + 2, 1);
-	n += 4;
-	if (edns) {
-		q[n++] = 0;
-		t_put16(q + n, 41);
-		t_put16(q + n + 2, edns);
-		q[n + 4] = 0;
-		q[n + 5] = 0;
-		t_put16(q + n + 6, dnssec_ok ? 0x8000 : 0);
-		t_put16(q + n + 8, 0);
-		n += 10;
-	}
-	return n;
-}
-
 /* ---- the oracle: the socket backend on loopback ---- */
 
 #define ORACLE_WAIT_MS 5000
@@ -203,7 +154,7 @@ static int
 oracle_mark(int f)
 {
 	uint8_t m[64], r[512];
-	size_t n = query(m, 0xfffe, "www.socket.test", 1, 0, 0);
+	size_t n = t_query(m, 0xfffe, "www.socket.test", 1, 0, 0);
 	struct pollfd p = { .fd = orc.mark[f], .events = POLLIN };
 
 	if (send(orc.mark[f], m, n, 0) != (ssize_t)n || poll(&p, 1, ORACLE_WAIT_MS) != 1 ||
@@ -361,7 +312,7 @@ add_dns(const struct dp_pkt_config *cfg, int v6, int vid, size_t optlen, const u
 	size_t qlen, int is_signed)
 {
 	uint8_t *f = cur_in->data[cur_in->n], r[4096];
-	size_t len = udp_frame(f, v6, vid, optlen, 53, q, qlen), dlen = 0;
+	size_t len = t_udp_frame(f, v6, vid, optlen, CLI_PORT, 53, q, qlen), dlen = 0;
 	struct dp_pkt_info info;
 
 	dp_pkt_classify(cfg, f, len, 0, &info);
@@ -402,47 +353,47 @@ gen(const struct dp_pkt_config *cfg, struct frames *fr, struct expected *ex, int
 		int v6 = r & 1;
 
 		/* positive, IPv4, IPv4 with options, IPv6 */
-		n = query(q, id++, "www.socket.test", 1, 1232, 0);
+		n = t_query(q, id++, "www.socket.test", 1, 1232, 0);
 		add_dns(cfg, 0, vid, 0, q, n, 0);
 		add_dns(cfg, 0, vid, 8, q, n, 0);
-		n = query(q, id++, "www.socket.test", 28, 0, 0);
+		n = t_query(q, id++, "www.socket.test", 28, 0, 0);
 		add_dns(cfg, 1, vid, 0, q, n, 0);
 		/* NXDOMAIN */
 		snprintf(name, sizeof(name), "nx%u.socket.test", r);
-		n = query(q, id++, name, 1, 1232, 0);
+		n = t_query(q, id++, name, 1, 1232, 0);
 		add_dns(cfg, v6, vid, 0, q, n, 0);
 		/* truncation: no EDNS, a small EDNS size, and the largest */
-		n = query(q, id++, "big.socket.test", 16, 0, 0);
+		n = t_query(q, id++, "big.socket.test", 16, 0, 0);
 		add_dns(cfg, v6, vid, 0, q, n, 0);
-		n = query(q, id++, "big.socket.test", 16, 600, 0);
+		n = t_query(q, id++, "big.socket.test", 16, 600, 0);
 		add_dns(cfg, v6, vid, 0, q, n, 0);
-		n = query(q, id++, "big.socket.test", 16, 4096, 0);
+		n = t_query(q, id++, "big.socket.test", 16, 4096, 0);
 		add_dns(cfg, !v6, vid, 0, q, n, 0);
 		/* CNAME and wildcard, unsigned answers */
-		n = query(q, id++, "signed.example.org", 1, 1232, 0);
+		n = t_query(q, id++, "signed.example.org", 1, 1232, 0);
 		add_dns(cfg, v6, vid, 0, q, n, 0);
 		snprintf(name, sizeof(name), "w%u.example.org", r % 3);
-		n = query(q, id++, name, 16, 0, 0);
+		n = t_query(q, id++, name, 16, 0, 0);
 		add_dns(cfg, v6, vid, 0, q, n, 0);
 		/* DO=1 to the signed zone: positive, wildcard, NXDOMAIN, NODATA, DNSKEY */
-		n = query(q, id++, "ns1.example.org", 1, 1232, 1);
+		n = t_query(q, id++, "ns1.example.org", 1, 1232, 1);
 		add_dns(cfg, v6, vid, 0, q, n, 1);
-		n = query(q, id++, name, 16, 1232, 1);
+		n = t_query(q, id++, name, 16, 1232, 1);
 		add_dns(cfg, !v6, vid, 0, q, n, 1);
 		snprintf(name, sizeof(name), "nx%u.example.org", r % 4);
-		n = query(q, id++, name, 1, 1232, 1);
+		n = t_query(q, id++, name, 1, 1232, 1);
 		add_dns(cfg, v6, vid, 0, q, n, 1);
-		n = query(q, id++, "multi.example.org", 1, 1232, 1);
+		n = t_query(q, id++, "multi.example.org", 1, 1232, 1);
 		add_dns(cfg, v6, vid, 0, q, n, 1);
-		n = query(q, id++, "ns2.example.org", 28, 1232, 1);
+		n = t_query(q, id++, "ns2.example.org", 28, 1232, 1);
 		add_dns(cfg, v6, vid, 0, q, n, 1);
-		n = query(q, id++, "example.org", 48, 1232, 1);
+		n = t_query(q, id++, "example.org", 48, 1232, 1);
 		add_dns(cfg, v6, vid, 0, q, n, 1);
 		/* DO=1 with a small EDNS size: truncated signed answer */
-		n = query(q, id++, "multi.example.org", 16, 512, 1);
+		n = t_query(q, id++, "multi.example.org", 16, 512, 1);
 		add_dns(cfg, v6, vid, 0, q, n, 1);
 		/* malformed DNS: question cut short (FORMERR), QR set, shorter than a header */
-		n = query(q, id++, "www.socket.test", 1, 0, 0);
+		n = t_query(q, id++, "www.socket.test", 1, 0, 0);
 		add_dns(cfg, v6, vid, 0, q, n - 3, 0);
 		q[2] |= 0x80;
 		add_dns(cfg, v6, vid, 0, q, n, 0);
@@ -458,20 +409,20 @@ gen(const struct dp_pkt_config *cfg, struct frames *fr, struct expected *ex, int
 		add(t_ns_frame(f, vid, t_cli6, t_our6, (int)(r & 1), 255), E_REPLY,
 		    DP_PKT_ICMP6_NS, 0);
 		/* malformed frames: bad IP checksum, truncated, bad UDP checksum, other MAC */
-		n = query(q, id++, "www.socket.test", 1, 0, 0);
+		n = t_query(q, id++, "www.socket.test", 1, 0, 0);
 		f = fr->data[fr->n];
-		len = udp_frame(f, 0, vid, 0, 53, q, n);
+		len = t_udp_frame(f, 0, vid, 0, CLI_PORT, 53, q, n);
 		f[(vid < 0 ? 14 : 18) + 10] ^= 0x40;
 		add(len, E_DROP, 0, DP_PKT_R_IP_CKSUM);
 		f = fr->data[fr->n];
-		len = udp_frame(f, v6, vid, 0, 53, q, n);
+		len = t_udp_frame(f, v6, vid, 0, CLI_PORT, 53, q, n);
 		add(len - 10, E_DROP, 0, DP_PKT_R_IP_LEN);
 		f = fr->data[fr->n];
-		len = udp_frame(f, v6, vid, 0, 53, q, n);
+		len = t_udp_frame(f, v6, vid, 0, CLI_PORT, 53, q, n);
 		f[len - 1] ^= 0x11;
 		add(len, E_DROP, 0, DP_PKT_R_UDP_CKSUM);
 		f = fr->data[fr->n];
-		len = udp_frame(f, v6, vid, 0, 53, q, n);
+		len = t_udp_frame(f, v6, vid, 0, CLI_PORT, 53, q, n);
 		f[5] ^= 0x01;
 		add(len, E_DROP, 0, DP_PKT_R_OTHER_MAC);
 		/* for the kernel: TCP to 53, UDP to 54, a fragment, the other VLAN */
@@ -480,21 +431,21 @@ gen(const struct dp_pkt_config *cfg, struct frames *fr, struct expected *ex, int
 			    0x4000, q, 20);
 		add(len, E_EXC, 0, DP_PKT_R_PROTO);
 		f = fr->data[fr->n];
-		add(udp_frame(f, v6, vid, 0, 54, q, n), E_EXC, 0, DP_PKT_R_PORT);
+		add(t_udp_frame(f, v6, vid, 0, CLI_PORT, 54, q, n), E_EXC, 0, DP_PKT_R_PORT);
 		f = fr->data[fr->n];
 		len = t_ip4(f, t_eth(f, t_our_mac, t_cli_mac, vid, 0x0800), t_cli4, t_our4, 17, 0,
 			    0x2000, q, n);
 		add(len, E_EXC, 0, DP_PKT_R_FRAGMENT);
 		f = fr->data[fr->n];
-		add(udp_frame(f, v6, other, 0, 53, q, n), E_EXC, 0, DP_PKT_R_VLAN);
+		add(t_udp_frame(f, v6, other, 0, CLI_PORT, 53, q, n), E_EXC, 0, DP_PKT_R_VLAN);
 		/* NOTIFY (opcode 4, AA) and UPDATE (opcode 5) to port 53 */
-		n = query(q, id++, "example.org", 6, 0, 0);
+		n = t_query(q, id++, "example.org", 6, 0, 0);
 		q[2] = 0x24;
 		f = fr->data[fr->n];
-		add(udp_frame(f, v6, vid, 0, 53, q, n), E_EXC, 0, DP_PKT_R_OPCODE);
+		add(t_udp_frame(f, v6, vid, 0, CLI_PORT, 53, q, n), E_EXC, 0, DP_PKT_R_OPCODE);
 		q[2] = 0x28;
 		f = fr->data[fr->n];
-		add(udp_frame(f, !v6, vid, 0, 53, q, n), E_EXC, 0, DP_PKT_R_OPCODE);
+		add(t_udp_frame(f, !v6, vid, 0, CLI_PORT, 53, q, n), E_EXC, 0, DP_PKT_R_OPCODE);
 	}
 }
 
@@ -760,7 +711,7 @@ static int
 load_dnskeys(void)
 {
 	uint8_t q[512], r[4096];
-	size_t n = query(q, 1, "example.org", 48, 4096, 1), rlen;
+	size_t n = t_query(q, 1, "example.org", 48, 4096, 1), rlen;
 	ldns_pkt *p = NULL;
 
 	if (oracle_ask(0, q, n, r, sizeof(r), &rlen) != DP_SEND ||

@@ -81,26 +81,6 @@ now_ns(void)
 
 /* ---- input ---- */
 
-static size_t
-query(uint8_t *q, uint16_t id, const char *name, uint16_t type)
-{
-	size_t n = DNS_HDR_LEN;
-
-	memset(q, 0, DNS_HDR_LEN);
-	t_put16(q, id);
-	t_put16(q + 4, 1);
-	t_put16(q + 10, 1);
-	n += (size_t)dns_name_from_str(name, q + n, DNS_NAME_MAXLEN);
-	t_put16(q + n, type);
-	t_put16(q + n + 2, DNS_C_IN);
-	n += 4;
-	memset(q + n, 0, 11);
-	t_put16(q + n + 1, DNS_T_OPT);
-	t_put16(q + n + 3, 1232);
-	t_put16(q + n + 7, DNS_EDNS_DO);
-	return n + 11;
-}
-
 /*
  * Frame i: DNSKEY for even i; else in turn a positive answer from the
  * signature cache (once per table), a wildcard answer and an NXDOMAIN for
@@ -110,28 +90,20 @@ static void
 gen(void)
 {
 	static const char *const pos[] = { "ns1.example.org", "multi.example.org" };
-	uint8_t q[512], l4[FRAME_MAX];
+	uint8_t q[512];
 	char name[64];
 
 	for (unsigned i = 0; i < NFRAMES; i++) {
 		size_t n;
 		if (i % 2 == 0) {
-			n = query(q, (uint16_t)i, "example.org", DNS_T_DNSKEY);
+			n = t_query(q, (uint16_t)i, "example.org", DNS_T_DNSKEY, 1232, 1);
 		} else if ((i / 2) % 3 == 0) {
-			n = query(q, (uint16_t)i, pos[(i / 6) % 2], DNS_T_A);
+			n = t_query(q, (uint16_t)i, pos[(i / 6) % 2], DNS_T_A, 1232, 1);
 		} else {
 			snprintf(name, sizeof(name), "%s%u.example.org", (i / 2) % 3 == 1 ? "w" : "nx", i);
-			n = query(q, (uint16_t)i, name, (i / 2) % 3 == 1 ? DNS_T_TXT : DNS_T_A);
+			n = t_query(q, (uint16_t)i, name, (i / 2) % 3 == 1 ? DNS_T_TXT : DNS_T_A, 1232, 1);
 		}
-		t_put16(l4, CLI_PORT);
-		t_put16(l4 + 2, 53);
-		t_put16(l4 + 4, (unsigned)(8 + n));
-		t_put16(l4 + 6, 0);
-		memcpy(l4 + 8, q, n);
-		uint16_t c = t_naive_cksum(0, t_cli4, t_our4, 17, l4, 8 + n);
-		t_put16(l4 + 6, c ? c : 0xffff);
-		size_t l2 = t_eth(frames[i], t_our_mac, t_cli_mac, -1, 0x0800);
-		flen[i] = (uint16_t)t_ip4(frames[i], l2, t_cli4, t_our4, 17, 0, 0x4000, l4, 8 + n);
+		flen[i] = (uint16_t)t_udp_frame(frames[i], 0, -1, 0, CLI_PORT, 53, q, n);
 	}
 }
 

@@ -64,20 +64,6 @@ syn_frame(uint8_t *f)
 	return t_ip4(f, l2, t_cli4, t_our4, 6, 0, 0x4000, tcp, sizeof(tcp));
 }
 
-static size_t
-notify_frame(uint8_t *f)
-{
-	uint8_t u[8 + sizeof(notify)];
-	t_put16(u, UDP_PORT);
-	t_put16(u + 2, 53);
-	t_put16(u + 4, sizeof(u));
-	t_put16(u + 6, 0);
-	memcpy(u + 8, notify, sizeof(notify));
-	t_put16(u + 6, t_naive_cksum(0, t_cli4, t_our4, 17, u, sizeof(u)));
-	size_t l2 = t_eth(f, t_our_mac, t_cli_mac, VID, 0x0800);
-	return t_ip4(f, l2, t_cli4, t_our4, 17, 0, 0x4000, u, sizeof(u));
-}
-
 /* A permanent neighbour entry: the client's MAC on the TAP interface. */
 static int
 static_arp(void)
@@ -177,7 +163,8 @@ main(void)
 	snprintf(vdev, sizeof(vdev), "net_pcap0,rx_pcap=%s,tx_pcap=%s", in, outp);
 
 	static uint8_t frames[2][T_FRAME_MAX];
-	uint16_t lens[2] = { (uint16_t)syn_frame(frames[0]), (uint16_t)notify_frame(frames[1]) };
+	uint16_t lens[2] = { (uint16_t)syn_frame(frames[0]), (uint16_t)t_udp_frame(frames[1], 0, VID, 0, UDP_PORT, 53, notify,
+						  sizeof(notify)) };
 	if (support_pcap_save(in, frames[0], T_FRAME_MAX, lens, 2) != 0) {
 		printf("Bail out! cannot write %s\n", in);
 		return 1;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dataplane/io/pkt.h"
+#include "dns/name.h"
 
 #define T_FRAME_MAX 4096
 
@@ -179,6 +180,54 @@ t_dns_frame(uint8_t *f, int v6, int vid, size_t optlen, unsigned sport, size_t p
 	}
 	size_t n = t_udp(l4, 0, t_cli4, t_our4, sport, 53, plen);
 	return t_ip4(f, l2, t_cli4, t_our4, 17, optlen, 0x4000, l4, n);
+}
+
+/*
+ * A UDP frame from the client's port sport to dport carrying payload p:
+ * IPv4 (v6 = 0, optlen octets of options) or IPv6, tagged when vid >= 0.
+ */
+static inline size_t
+t_udp_frame(uint8_t *f, int v6, int vid, size_t optlen, unsigned sport, unsigned dport,
+	    const uint8_t *p, size_t plen)
+{
+	uint8_t l4[T_FRAME_MAX];
+	const uint8_t *src = v6 ? t_cli6 : t_cli4, *dst = v6 ? t_our6 : t_our4;
+	size_t l2 = t_eth(f, t_our_mac, t_cli_mac, vid, v6 ? 0x86dd : 0x0800);
+
+	t_put16(l4, sport);
+	t_put16(l4 + 2, dport);
+	t_put16(l4 + 4, (unsigned)(8 + plen));
+	t_put16(l4 + 6, 0);
+	memcpy(l4 + 8, p, plen);
+	uint16_t c = t_naive_cksum(v6, src, dst, 17, l4, 8 + plen);
+	t_put16(l4 + 6, c ? c : 0xffff);
+	if (v6)
+		return t_ip6(f, l2, src, dst, 17, 64, l4, 8 + plen);
+	return t_ip4(f, l2, src, dst, 17, optlen, 0x4000, l4, 8 + plen);
+}
+
+/* A DNS query for name (text) and type: EDNS size edns (0: no OPT), DO when dnssec_ok. */
+static inline size_t
+t_query(uint8_t *q, uint16_t id, const char *name, uint16_t type, uint16_t edns, int dnssec_ok)
+{
+	size_t n = 12;
+
+	memset(q, 0, 12);
+	t_put16(q, id);
+	t_put16(q + 4, 1);
+	t_put16(q + 10, edns ? 1 : 0);
+	n += (size_t)dns_name_from_str(name, q + n, DNS_NAME_MAXLEN);
+	t_put16(q + n, type);
+	t_put16(q + n + 2, 1);
+	n += 4;
+	if (edns) {
+		memset(q + n, 0, 11);
+		t_put16(q + n + 1, 41);
+		t_put16(q + n + 3, edns);
+		t_put16(q + n + 7, dnssec_ok ? 0x8000 : 0);
+		n += 11;
+	}
+	return n;
 }
 
 /* ICMP (v6 = 0) or ICMPv6 echo request with n octets of data. */
