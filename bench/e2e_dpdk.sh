@@ -6,11 +6,12 @@
 # client side. Root only: the script makes the namespaces and removes them.
 #
 #   server namespace: veth vs, one server at a time, its worker on CPU 1:
-#     dpdk    sigedge --dpdk on net_af_packet (iface=vs plus AF_PACKET_ARGS,
+#     afpacket  sigedge --dpdk on net_af_packet (iface=vs plus AF_PACKET_ARGS,
 #             default qdisc_bypass=1,framecnt=4096: with the driver's default
 #             512-frame ring the kernel drops much more), EAL -l 0-1: the
-#             control thread on CPU 0 (idle), the worker on CPU 1; vs has no
-#             address, ARP off, IPv6 off, strict rp_filter
+#             control thread and the kernel path on CPU 0, the worker on CPU 1;
+#             vs has no address, ARP off, IPv6 off, strict rp_filter
+#     afxdp   the same on net_af_xdp (iface=vs; copy mode on a veth)
 #     socket  sigedge --workers 1 --pin, taskset CPU 1; 10.53.0.1/24 on vs
 #     knotd   knotd, one UDP worker, every thread on CPU 1; 10.53.0.1/24 on vs;
 #             mod-onlinesign (automatic P-256 key)
@@ -21,7 +22,7 @@
 # Workloads: unsigned (DO=0 queries for four names, answers without RRSIGs)
 # and signed (the same with DO=1: cached signed answers for sigedge, whose
 # signature cache holds them after a one-second warm-up; knotd signs each).
-# Each round starts every server in turn (dpdk, socket, knotd), warms it up,
+# Each round starts every server in turn (afpacket, afxdp, socket, knotd), warms it up,
 # runs kxdpgun for SECONDS per workload at RATE queries/s offered and stops
 # it. Two measures per run: the answers per second kxdpgun counted, and the
 # answers per second of CPU time the server process used (schedstat of all
@@ -52,7 +53,7 @@ while getopts "b:r:t:Q:w:a:" opt; do
 	Q) rate=$OPTARG ;;
 	w) work=$OPTARG ;;
 	a) afp=$OPTARG ;;
-	*) sed -n '3,36p' "$0"; exit 2 ;;
+	*) sed -n '3,37p' "$0"; exit 2 ;;
 	esac
 done
 case $work in
@@ -122,16 +123,19 @@ wait_answer() {
 	return 1
 }
 
-# start_server dpdk|socket|knotd : start it in the server namespace, its pid in pid.
+# start_server afpacket|afxdp|socket|knotd : start it in the server namespace, its pid in pid.
 start_server() {
 	case $1 in
-	dpdk)
+	afpacket | afxdp)
 		vs_dpdk
-		bench_start pid "$sigedge" --dpdk --dpdk-port net_af_packet0 --listen 10.53.0.1 \
+		local vdev="net_af_packet0,iface=vs${afp:+,$afp}"
+		[ "$1" = afpacket ] || vdev=net_af_xdp0,iface=vs
+		# DPDK's drivers and libxdp write to stderr: into a log
+		bench_start pid "$sigedge" --dpdk --dpdk-port "${vdev%%,*}" --listen 10.53.0.1 \
 			--zone example.com="$tmp/example.com.zone" --keydir "$tmp/keys" \
 			--control "$tmp/ctl.sock" --log-level error -- \
 			--no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0-1 \
-			--log-level lib.eal:error --vdev "net_af_packet0,iface=vs${afp:+,$afp}"
+			--log-level lib.eal:error --vdev "$vdev" 2>>"$tmp/dpdk.log"
 		;;
 	socket)
 		vs_kernel
@@ -180,17 +184,17 @@ kxdp() {
 		}'
 }
 
-echo "# DPDK (net_af_packet) vs socket backend vs knotd over a veth pair; server worker on CPU 1,"
+echo "# DPDK (net_af_packet, net_af_xdp) vs socket backend vs knotd over a veth pair; server worker on CPU 1,"
 echo "# kxdpgun on CPU 0 offering $rate qps; ${secs}s runs x $rounds rounds; $(nproc) CPUs; kernel $(uname -r)"
 echo "# $(date -u +%FT%TZ); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-servers="dpdk socket knotd"
+servers="afpacket afxdp socket knotd"
 for r in $(seq "$rounds"); do
 	line="round $r:"
 	for s in $servers; do
 		start_server "$s"
 		for w in $works; do
 			kxdp 1 "$tmp/q.$w" 0 >/dev/null
-			a=$(kxdp "$secs" "$tmp/q.$w" "$([ "$s" = dpdk ] && echo 1 || echo 0)")
+			a=$(kxdp "$secs" "$tmp/q.$w" "$(case $s in af*) echo 1 ;; *) echo 0 ;; esac)")
 			[ -n "$a" ] || { echo "e2e_dpdk: kxdpgun failed:" >&2; tail -5 "$tmp/kxdpgun.log" >&2; exit 1; }
 			echo "$a" >> "$tmp/$s.$w"
 			line+="  $s $w $a"
@@ -204,8 +208,13 @@ echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 med() { cut -d' ' -f"$3" "$tmp/$1.$2" | median; }
 for w in $works; do
 	for f in 1 3; do
-		d=$(med dpdk "$w" $f); s=$(med socket "$w" $f); k=$(med knotd "$w" $f)
 		unit=$([ $f = 1 ] && echo "answers/s" || echo "answers/CPU-s")
-		echo "median $w $unit: dpdk $d  socket $s  knotd $k  dpdk/socket $(ratio "$d" "$s")  dpdk/knotd $(ratio "$d" "$k")"
+		so=$(med socket "$w" $f); k=$(med knotd "$w" $f)
+		line="median $w $unit: socket $so  knotd $k"
+		for d in afpacket afxdp; do
+			m=$(med $d "$w" $f)
+			line+="  $d $m ($(ratio "$m" "$so")x socket, $(ratio "$m" "$k")x knotd)"
+		done
+		echo "$line"
 	done
 done
