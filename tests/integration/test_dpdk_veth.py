@@ -12,11 +12,12 @@ example.com, signed online (ldns-keygen KSK and ZSK, algorithm 13), on 10.53.0.1
 and fd53::1 with one worker. The test itself moves into the client namespace
 and checks from there:
 
-- ICMP echo to 10.53.0.1 is answered, and the port's MAC is vs's;
+- ICMP echo to 10.53.0.1 is answered; the port's MAC is vs's, its TAP sigedge0;
 - kdig over UDP (IPv4 and IPv6): positive, NXDOMAIN, DO=1 with RRSIGs, DNSKEY;
   the worker counters (answered, signed, nxdomain) count exactly these queries;
 - the same queries over TCP (they cross the kernel path: DPDK port -> TAP ->
-  the kernel's sockets -> DPDK port), counted as frames sent to the kernel;
+  the kernel path's socket worker -> DPDK port), counted as frames for the
+  kernel and answered there, none by the DPDK worker;
 - an unbound validating resolver in the client namespace (trust anchor: the DS
   of the KSK) gives AD to signed answers and logs no SERVFAIL or bogus;
 - a ZSK rollover (sigedgectl key generate, activate, retire) while two loads
