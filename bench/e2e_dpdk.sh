@@ -25,12 +25,15 @@
 # Each round starts every server in turn (afpacket, afxdp, socket, knotd), warms it up,
 # runs kxdpgun for SECONDS per workload at RATE queries/s offered and stops
 # it. Two measures per run: the answers per second kxdpgun counted, and the
-# answers per second of CPU time the server process used (schedstat of all
-# its threads). On two cores kxdpgun and the kernel's veth work on CPU 0 can
-# offer only a few hundred thousand queries/s, less than a server may answer:
-# where every query is answered, answers/s is the generator's limit and
-# answers/CPU-s compares the servers. A polling DPDK worker uses all the CPU
-# it gets, so its answers/CPU-s is its answer rate while it has CPU 1.
+# answers per second of CPU time the server used. On two cores kxdpgun and
+# the kernel's veth work on CPU 0 can offer only a few hundred thousand
+# queries/s, less than a server may answer: where every query is answered,
+# answers/s is the generator's limit and answers/CPU-s compares the servers.
+# For the kernel's servers the CPU time is that of every thread of the
+# process (schedstat). A polling DPDK worker uses all the CPU it gets, so
+# its CPU time is its busy time instead: sigedgectl stats dpdk.busy-us, the
+# time spent in polls that moved frames (idle polls left out), with the
+# answers it counted (dpdk.answered) over the same run.
 # Medians over the rounds and their ratios are printed.
 #
 # Usage: bench/e2e_dpdk.sh [-b BUILD_DIR] [-r ROUNDS] [-t SECONDS] [-Q RATE]
@@ -63,7 +66,7 @@ unsigned | signed) works=$work ;;
 esac
 
 sigedge=$build/control/sigedge
-[ -x "$sigedge" ] || { echo "e2e_dpdk: $sigedge not built" >&2; exit 1; }
+[ -x "$sigedge" ] && [ -x "$build/control/sigedgectl" ] || { echo "e2e_dpdk: $sigedge or sigedgectl not built" >&2; exit 1; }
 "$sigedge" --help | grep -q -- '--dpdk-port' || { echo "e2e_dpdk: $sigedge has no DPDK backend" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "e2e_dpdk: needs root (network namespaces, a veth pair, XDP)" >&2; exit 1; }
 bench_init e2e_dpdk kxdpgun knotd kdig taskset ip ethtool ldns-keygen
@@ -160,26 +163,31 @@ stop_server() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# dpdk_busy -> "answered busy-ns": the DPDK workers' answers and busy time so far.
+dpdk_busy() {
+	"$build/control/sigedgectl" -s "$tmp/ctl.sock" stats |
+		awk '/^dpdk.answered:/ {a = $2} /^dpdk.busy-us:/ {b = $2} END {print a, b * 1000}'
+}
+
 # kxdp SECONDS QUERY_FILE POLLS -> "answers/s answered% answers/CPU-s": the answers per
 # second kxdpgun counted, the share of its queries answered, and the answers per second of
-# the server's CPU time. POLLS=1 for a server that polls (DPDK): it uses all the CPU it
-# gets, also before and after kxdpgun sends, so its answers/s is divided by its share
-# of CPU 1 over the run; otherwise the answers counted are divided by the CPU time of
-# every thread of the server process.
+# the server's CPU time. POLLS=1 for a server that polls (DPDK): its answers over its busy
+# time (dpdk_busy); otherwise the answers counted over the CPU time of every thread of
+# the server process.
 kxdp() {
-	local t0 t1 before after out
-	before=$(cpu_ns "$pid")
-	t0=$(date +%s%N)
+	local before after out
+	if [ "$3" = 1 ]; then before=$(dpdk_busy); else before="0 $(cpu_ns "$pid")"; fi
 	out=$(ip netns exec "$cli" kxdpgun -t "$1" -Q "$rate" -i "$2" -I vc -F 0 10.53.0.1 2>&1)
-	t1=$(date +%s%N)
-	after=$(cpu_ns "$pid")
+	if [ "$3" = 1 ]; then after=$(dpdk_busy); else after="0 $(cpu_ns "$pid")"; fi
 	echo "$out" >> "$tmp/kxdpgun.log"
-	echo "$out" | awk -v ns=$((after - before)) -v wall=$((t1 - t0)) -v polls="$3" '
+	echo "$out" | awk -v b="$before" -v a="$after" -v polls="$3" '
 		/^total queries:/ {sent = $3}
 		/^total replies:/ {n = $3; gsub(/\(/, "", $4); pps = $4}
 		END {
+			split(b, x, " "); split(a, y, " ")
+			ns = y[2] - x[2]
 			if (!n || ns <= 0) exit
-			per_cpu = polls ? pps * wall / ns : n * 1e9 / ns
+			per_cpu = (polls ? y[1] - x[1] : n) * 1e9 / ns
 			printf "%d %.0f%% %.0f\n", pps, 100 * n / sent, per_cpu
 		}'
 }

@@ -18,6 +18,12 @@
 
 /* How long start-up waits for the ports' links. */
 #define LINK_WAIT_MS 2000
+/*
+ * The longest a worker holds replies to send them in one burst: under light
+ * load frames would otherwise go out one per burst, each burst costing a
+ * system call (af_packet, af_xdp) or a doorbell (NICs).
+ */
+#define TX_DRAIN_US 50
 
 struct ctl_dpdk {
 	const struct ctl_config *cfg;
@@ -43,6 +49,7 @@ static const char *const loop_names[DP_DPDK_CNT__MAX] = {
 	[DP_DPDK_CNT_FROM_KERNEL] = "from-kernel",
 	[DP_DPDK_CNT_TX_FAILED] = "tx-failed",
 	[DP_DPDK_CNT_NO_MBUF] = "no-mbuf",
+	[DP_DPDK_CNT_BUSY] = "busy-us",
 };
 
 /* The served addresses and each port's MAC and VLAN. */
@@ -124,6 +131,7 @@ ctl_dpdk_open(const struct ctl_config *cfg, struct ctl_dpdk **out, unsigned *wor
 		.control_main = true,
 		.link_wait_ms = LINK_WAIT_MS,
 		.extra_mbufs = cfg->dpdk_tap ? DP_KERNPATH_MBUFS : 0,
+		.tx_drain_us = TX_DRAIN_US,
 	};
 	int rc = dp_dpdk_start(&dc, &b->d, err, errlen);
 	if (rc < 0) {
@@ -213,7 +221,7 @@ ctl_dpdk_run(struct ctl_dpdk *b, struct dp_runtime *rt, char *err, size_t errlen
 	unsigned np = dp_dpdk_nports(b->d);
 	ctl_log(CTL_LOG_INFO, "DPDK: %u worker%s on %u port%s; kernel path %s%s%s", b->nworkers,
 		b->nworkers == 1 ? "" : "s", np, np == 1 ? "" : "s", b->kp ? "on " : "off",
-		b->kp ? b->tap[0] : "", b->kp && np > 1 ? "..." : "");
+		b->kp ? b->tap[0] : "", b->kp && np > 1 ? " and more" : "");
 	return 0;
 }
 
@@ -259,12 +267,14 @@ ctl_dpdk_status(const struct ctl_dpdk *b, struct ctl_buf *body)
 		{ DP_DPDK_TX_IPV4_CKSUM, "tx-ipv4-cksum" }, { DP_DPDK_TX_UDP_CKSUM, "tx-udp-cksum" },
 	};
 	ctl_buf_printf(body, "dpdk-vlan: %u\n", (unsigned)b->pcfg[0].vlan);
+	ctl_buf_printf(body, "dpdk-kernel-path:");
+	for (unsigned p = 0; b->kp && p < dp_dpdk_nports(b->d); p++)
+		ctl_buf_printf(body, " %s", b->tap[p]);
 	if (b->kp)
-		ctl_buf_printf(body, "dpdk-kernel-path: %s0..%s%u, prefix %u/%u\n",
-			       b->cfg->dpdk_tap, b->cfg->dpdk_tap, dp_dpdk_nports(b->d) - 1,
-			       b->cfg->dpdk_prefix4, b->cfg->dpdk_prefix6);
+		ctl_buf_printf(body, " prefix %u/%u, 1 worker\n", b->cfg->dpdk_prefix4,
+			       b->cfg->dpdk_prefix6);
 	else
-		ctl_buf_printf(body, "dpdk-kernel-path: none\n");
+		ctl_buf_printf(body, " none\n");
 	for (unsigned p = 0; p < dp_dpdk_nports(b->d); p++) {
 		const struct dp_dpdk_port_info *pi = dp_dpdk_port(b->d, p);
 		const uint8_t *m = pi->mac;
@@ -285,13 +295,23 @@ ctl_dpdk_status(const struct ctl_dpdk *b, struct ctl_buf *body)
 	}
 }
 
+/* Worker w's loop counter c as shown: busy time in microseconds, the others as counted. */
+static unsigned long long
+loop_value(const struct ctl_dpdk *b, unsigned w, int c)
+{
+	uint64_t v = dp_dpdk_loop_counter(&b->loop[w], (enum dp_dpdk_loop_counter)c);
+	if (c == DP_DPDK_CNT_BUSY)
+		return (unsigned long long)((long double)v * 1e6L / (long double)dp_dpdk_tsc_hz());
+	return v;
+}
+
 void
 ctl_dpdk_stats(const struct ctl_dpdk *b, bool per_worker, struct ctl_buf *body)
 {
 	for (int c = 0; c < DP_DPDK_CNT__MAX; c++) {
 		unsigned long long sum = 0;
 		for (unsigned w = 0; w < b->ninit; w++)
-			sum += dp_dpdk_loop_counter(&b->loop[w], (enum dp_dpdk_loop_counter)c);
+			sum += loop_value(b, w, c);
 		ctl_buf_printf(body, "dpdk.%s: %llu\n", loop_names[c], sum);
 	}
 	/* Frames dropped or sent to the kernel path, by why (enum dp_pkt_reason). */
@@ -304,8 +324,7 @@ ctl_dpdk_stats(const struct ctl_dpdk *b, bool per_worker, struct ctl_buf *body)
 	for (unsigned w = 0; per_worker && w < b->ninit; w++)
 		for (int c = 0; c < DP_DPDK_CNT__MAX; c++)
 			ctl_buf_printf(body, "worker.%u.dpdk.%s: %llu\n", w, loop_names[c],
-				       (unsigned long long)dp_dpdk_loop_counter(
-					       &b->loop[w], (enum dp_dpdk_loop_counter)c));
+				       loop_value(b, w, c));
 	if (b->kp) {
 		struct dp_kernpath_stats ks;
 		dp_kernpath_stats(b->kp, &ks);

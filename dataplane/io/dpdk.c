@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -36,12 +38,21 @@ struct dp_dpdk {
 	struct dp_dpdk_port_info *info;       /* [nports] */
 	unsigned *lcore;                      /* [workers] */
 	struct rte_mempool **wpool;           /* [workers]: pool of the worker's socket */
+	struct wtx *wtx;                      /* [workers]: buffered TX */
+	uint64_t drain_ticks;                 /* tx_drain_us in time-stamp counter ticks */
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];
 	unsigned nconfigured;                 /* ports configured so far (closed at stop) */
 	char **strs;                          /* the copied arguments, [argc] */
 	char **argv;                          /* argv given to EAL, which rearranges it */
 	int argc;
 };
+
+/* One worker's buffered TX: a buffer per port, written by the worker only. */
+struct wtx {
+	struct rte_eth_dev_tx_buffer **buf;   /* [nports] */
+	uint64_t drained;                     /* time-stamp counter at the last drain */
+	_Atomic uint64_t dropped;             /* frames the ports did not take */
+} __attribute__((aligned(64)));
 
 _Static_assert(DP_DPDK_QUEUE_STATS == RTE_ETHDEV_QUEUE_STAT_CNTRS,
 	       "per-queue counters kept by ethdev");
@@ -91,6 +102,12 @@ teardown(struct dp_dpdk *d, bool eal)
 		rte_eth_dev_stop(d->port_ids[i]);
 		rte_eth_dev_close(d->port_ids[i]);
 	}
+	for (unsigned w = 0; d->wtx && w < d->workers; w++) {
+		for (unsigned i = 0; d->wtx[w].buf && i < d->nports; i++)
+			rte_free(d->wtx[w].buf[i]);
+		free(d->wtx[w].buf);
+	}
+	free(d->wtx);
 	for (unsigned s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		rte_mempool_free(d->pool[s]);
 	if (eal) {
@@ -327,6 +344,44 @@ wait_links(struct dp_dpdk *d, unsigned wait_ms)
 	}
 }
 
+/* Frames a port did not take from a TX buffer: freed and counted for the worker. */
+static void
+tx_unsent(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
+{
+	struct wtx *t = arg;
+
+	rte_pktmbuf_free_bulk(pkts, unsent);
+	atomic_store_explicit(&t->dropped,
+			      atomic_load_explicit(&t->dropped, memory_order_relaxed) + unsent,
+			      memory_order_relaxed);
+}
+
+static int
+tx_buffers(struct dp_dpdk *d, unsigned drain_us, char *err, size_t errlen)
+{
+	d->drain_ticks = rte_get_tsc_hz() / 1000000 * drain_us;
+	d->wtx = aligned_alloc(64, d->workers * sizeof(*d->wtx));
+	if (!d->wtx)
+		return dns_errf(err, errlen, -ENOMEM, "out of memory");
+	memset(d->wtx, 0, d->workers * sizeof(*d->wtx));
+	for (unsigned w = 0; w < d->workers; w++) {
+		struct wtx *t = &d->wtx[w];
+		t->buf = calloc(d->nports, sizeof(*t->buf));
+		if (!t->buf)
+			return dns_errf(err, errlen, -ENOMEM, "out of memory");
+		for (unsigned i = 0; i < d->nports; i++) {
+			t->buf[i] = rte_zmalloc_socket("sigedge_txbuf",
+						       RTE_ETH_TX_BUFFER_SIZE(DP_DPDK_BURST), 0,
+						       (int)worker_socket(d, w));
+			if (!t->buf[i])
+				return dns_errf(err, errlen, -ENOMEM, "TX buffers: out of memory");
+			rte_eth_tx_buffer_init(t->buf[i], DP_DPDK_BURST);
+			rte_eth_tx_buffer_set_err_callback(t->buf[i], tx_unsent, t);
+		}
+	}
+	return 0;
+}
+
 int
 dp_dpdk_start(const struct dp_dpdk_config *cfg, struct dp_dpdk **out,
 	      char *err, size_t errlen)
@@ -377,6 +432,8 @@ dp_dpdk_start(const struct dp_dpdk_config *cfg, struct dp_dpdk **out,
 	for (unsigned i = 0; i < d->nports; i++)
 		if ((rc = configure_port(d, i, rxd, txd, err, errlen)) < 0)
 			goto out;
+	if ((rc = tx_buffers(d, cfg->tx_drain_us, err, errlen)) < 0)
+		goto out;
 	wait_links(d, cfg->link_wait_ms);
 	*out = d;
 	return 0;
@@ -428,6 +485,34 @@ dp_dpdk_tx_burst(struct dp_dpdk *d, unsigned port, unsigned w,
 		 struct dp_dpdk_mbuf **bufs, uint16_t n)
 {
 	return rte_eth_tx_burst(d->port_ids[port], (uint16_t)w, (struct rte_mbuf **)bufs, n);
+}
+
+unsigned
+dp_dpdk_tx_buffer(struct dp_dpdk *d, unsigned port, unsigned w, struct dp_dpdk_mbuf *m)
+{
+	return rte_eth_tx_buffer(d->port_ids[port], (uint16_t)w, d->wtx[w].buf[port],
+				 (struct rte_mbuf *)m);
+}
+
+unsigned
+dp_dpdk_tx_drain(struct dp_dpdk *d, unsigned w, uint64_t now, bool force)
+{
+	struct wtx *t = &d->wtx[w];
+	unsigned sent = 0;
+
+	if (!force && now - t->drained < d->drain_ticks)
+		return 0;
+	t->drained = now;
+	for (unsigned i = 0; i < d->nports; i++)
+		if (t->buf[i]->length)
+			sent += rte_eth_tx_buffer_flush(d->port_ids[i], (uint16_t)w, t->buf[i]);
+	return sent;
+}
+
+uint64_t
+dp_dpdk_tx_dropped(const struct dp_dpdk *d, unsigned w)
+{
+	return atomic_load_explicit(&d->wtx[w].dropped, memory_order_relaxed);
 }
 
 struct dp_dpdk_mbuf *
@@ -510,6 +595,18 @@ dp_dpdk_mbuf_tx_cksum(struct dp_dpdk_mbuf *m, unsigned l2_len, unsigned l3_len,
 		mb->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
 	if (udp_cksum)
 		mb->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+}
+
+uint64_t
+dp_dpdk_tsc(void)
+{
+	return rte_rdtsc();
+}
+
+uint64_t
+dp_dpdk_tsc_hz(void)
+{
+	return rte_get_tsc_hz();
 }
 
 unsigned

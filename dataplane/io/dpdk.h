@@ -65,6 +65,9 @@ struct dp_dpdk_config {
 	/* Buffers per worker that live outside the ports, in the caller's
 	 * rings (the kernel path): added to the pool of the worker's socket. */
 	unsigned extra_mbufs;
+	/* dp_dpdk_tx_drain sends a worker's buffered frames at most this often
+	 * (microseconds; 0: at every call). */
+	unsigned tx_drain_us;
 };
 
 /* Offloads of a port (struct dp_dpdk_port_info.offloads): set only when
@@ -152,6 +155,21 @@ uint16_t dp_dpdk_tx_burst(struct dp_dpdk *d, unsigned port, unsigned w,
 			  struct dp_dpdk_mbuf **bufs, uint16_t n);
 
 /*
+ * Buffered TX (rte_eth_tx_buffer), worker w's on each port. tx_buffer
+ * queues m for port index port and sends that port's buffer once it holds
+ * DP_DPDK_BURST frames. tx_drain sends every port's buffer of w when
+ * tx_drain_us have passed since its last drain (now: dp_dpdk_tsc()), or at
+ * once with force. Both return how many frames the ports took now; frames a
+ * port does not take are freed and counted (tx_dropped, any thread).
+ * Holding frames lets a lightly loaded worker send them in bursts, which
+ * costs drivers that make a system call or ring a doorbell per burst less.
+ * Threading: worker w (tx_dropped: any thread).
+ */
+unsigned dp_dpdk_tx_buffer(struct dp_dpdk *d, unsigned port, unsigned w, struct dp_dpdk_mbuf *m);
+unsigned dp_dpdk_tx_drain(struct dp_dpdk *d, unsigned w, uint64_t now, bool force);
+uint64_t dp_dpdk_tx_dropped(const struct dp_dpdk *d, unsigned w);
+
+/*
  * A TX buffer from worker w's mempool (empty, DP_DPDK_MBUF_ROOM bytes of
  * room), or NULL when the pool is empty. Threading: worker w, or a thread
  * that is not an EAL lcore (it then bypasses the per-lcore cache).
@@ -213,6 +231,10 @@ int dp_dpdk_ring_new(const char *name, unsigned size, struct dp_dpdk_ring **out)
 void dp_dpdk_ring_free(struct dp_dpdk_ring *r);
 unsigned dp_dpdk_ring_put(struct dp_dpdk_ring *r, struct dp_dpdk_mbuf *const *bufs, unsigned n);
 unsigned dp_dpdk_ring_take(struct dp_dpdk_ring *r, struct dp_dpdk_mbuf **bufs, unsigned max);
+
+/* The time-stamp counter (rte_rdtsc) and its ticks per second. Any thread. */
+uint64_t dp_dpdk_tsc(void);
+uint64_t dp_dpdk_tsc_hz(void);
 
 /*
  * Run fn(args[w]) on worker w's lcore for every worker (rte_eal_remote_launch),

@@ -110,7 +110,8 @@ burst(struct dp_dpdk_loop *l, unsigned port, uint16_t n)
 	const struct dp_pkt_config *cfg = &l->cfg[port];
 	const struct dp_dpdk_port_info *pi = dp_dpdk_port(l->d, port);
 	unsigned offloads = pi->offloads, mtu = pi->mtu;
-	uint16_t ntx = 0, ndone = 0, nexc = 0, ndrop = 0, sent;
+	uint16_t ndone = 0, nexc = 0, ndrop = 0;
+	unsigned sent = 0;
 
 	/* One epoch section per burst: the view stays alive until dp_view_leave. */
 	const struct dp_view *view = dp_view_enter(l->w);
@@ -130,7 +131,7 @@ burst(struct dp_dpdk_loop *l, unsigned port, uint16_t n)
 		case DP_PKT_DNS:
 			t = answer(l, view, cfg, offloads, mtu, frame, &info);
 			if (t)
-				l->tx[ntx++] = t;
+				sent += dp_dpdk_tx_buffer(l->d, port, l->wid, t);
 			l->done[ndone++] = m;
 			break;
 		case DP_PKT_ARP:
@@ -140,7 +141,7 @@ burst(struct dp_dpdk_loop *l, unsigned port, uint16_t n)
 			if (dp_pkt_reply(cfg, frame, &info, frame, frame_cap(m, &info, mtu), &rlen) == 0 &&
 			    dp_dpdk_mbuf_set_len(m, (uint16_t)rlen) == 0) {
 				count(l, DP_DPDK_CNT_REPLIED, 1);
-				l->tx[ntx++] = m;
+				sent += dp_dpdk_tx_buffer(l->d, port, l->wid, m);
 			} else {
 				ndrop++;
 				l->done[ndone++] = m;
@@ -161,8 +162,6 @@ burst(struct dp_dpdk_loop *l, unsigned port, uint16_t n)
 			break;
 		}
 	}
-	sent = dp_dpdk_tx_burst(l->d, port, l->wid, l->tx, ntx);
-	dp_dpdk_mbuf_free(l->tx + sent, (unsigned)(ntx - sent));
 	dp_dpdk_mbuf_free(l->done, ndone);
 	dp_view_leave(l->w);
 	if (nexc && l->kern.put)
@@ -172,39 +171,46 @@ burst(struct dp_dpdk_loop *l, unsigned port, uint16_t n)
 	dp_count(l->w, DP_CNT_TX, sent);
 	dp_count(l->w, DP_CNT_DROPPED, ndrop);
 	count(l, DP_DPDK_CNT_EXCEPTION, nexc);
-	count(l, DP_DPDK_CNT_TX_FAILED, (uint64_t)(ntx - sent));
 }
 
-/*
- * Send what the kernel path has: runs of frames for the same port go out
- * in one burst each. Returns the number of frames taken.
- */
+/* Queue what the kernel path has for sending. Returns the number of frames taken. */
 static unsigned
 from_kernel(struct dp_dpdk_loop *l)
 {
 	unsigned n = l->kern.take(l->kern.ctx, l->wid, l->tx, DP_DPDK_BURST), sent = 0;
 
-	for (unsigned i = 0; i < n;) {
-		unsigned port = dp_dpdk_mbuf_port(l->tx[i]), k = i + 1;
-		while (k < n && dp_dpdk_mbuf_port(l->tx[k]) == port)
-			k++;
-		unsigned took = port < l->nports
-					? dp_dpdk_tx_burst(l->d, port, l->wid, l->tx + i, (uint16_t)(k - i))
-					: 0;
-		dp_dpdk_mbuf_free(l->tx + i + took, k - i - took);
-		sent += took;
-		i = k;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned port = dp_dpdk_mbuf_port(l->tx[i]);
+		if (port < l->nports) {
+			sent += dp_dpdk_tx_buffer(l->d, port, l->wid, l->tx[i]);
+			count(l, DP_DPDK_CNT_FROM_KERNEL, 1);
+		} else {
+			dp_dpdk_mbuf_free(&l->tx[i], 1);
+			dp_count(l->w, DP_CNT_DROPPED, 1);
+		}
 	}
-	count(l, DP_DPDK_CNT_FROM_KERNEL, n);
-	count(l, DP_DPDK_CNT_TX_FAILED, n - sent);
 	dp_count(l->w, DP_CNT_TX, sent);
 	return n;
+}
+
+/* Send the buffered frames if due (or now, with force); returns how many went. */
+static unsigned
+drain(struct dp_dpdk_loop *l, uint64_t now, bool force)
+{
+	unsigned sent = dp_dpdk_tx_drain(l->d, l->wid, now, force);
+
+	dp_count(l->w, DP_CNT_TX, sent);
+	/* The port layer counts what the ports refused; mirrored here (single writer). */
+	atomic_store_explicit(&l->cnt[DP_DPDK_CNT_TX_FAILED], dp_dpdk_tx_dropped(l->d, l->wid),
+			      memory_order_relaxed);
+	return sent;
 }
 
 unsigned
 dp_dpdk_loop_poll(struct dp_dpdk_loop *l)
 {
-	unsigned total = 0;
+	uint64_t t0 = dp_dpdk_tsc();
+	unsigned total = 0, moved;
 
 	for (unsigned p = 0; p < l->nports; p++) {
 		uint16_t n = dp_dpdk_rx_burst(l->d, p, l->wid, l->rx, DP_DPDK_BURST);
@@ -213,8 +219,13 @@ dp_dpdk_loop_poll(struct dp_dpdk_loop *l)
 			total += n;
 		}
 	}
+	moved = total;
 	if (l->kern.take)
-		from_kernel(l);
+		moved += from_kernel(l);
+	uint64_t t1 = dp_dpdk_tsc();
+	moved += drain(l, t1, false);
+	if (moved)
+		count(l, DP_DPDK_CNT_BUSY, t1 - t0);
 	return total;
 }
 
@@ -227,4 +238,5 @@ dp_dpdk_loop_run(struct dp_dpdk_loop *l)
 	 */
 	while (!atomic_load_explicit(&l->w->rt->stop, memory_order_relaxed))
 		dp_dpdk_loop_poll(l);
+	drain(l, dp_dpdk_tsc(), true);
 }

@@ -8,8 +8,8 @@
  * rx burst (<= DP_DPDK_BURST) -> enter the epoch section (once per burst)
  * -> per frame, dp_pkt_classify with the port's RX checksum verdicts:
  *   DNS:        the engine writes its reply into a fresh TX buffer at the
- *               DNS offset (at most the DNS room of a frame of the port's MTU
- *               frame), the codec wraps it (IPv4 header and UDP checksums
+ *               DNS offset (at most the DNS room of a frame of the port's
+ *               MTU), the codec wraps it (IPv4 header and UDP checksums
  *               left to the port when it offers those TX offloads), the
  *               query's buffer is freed;
  *   ARP, ICMP and ICMPv6 echo, neighbour solicitation: answered in the
@@ -17,16 +17,19 @@
  *   EXCEPTION:  handed unchanged to the kernel path (frames longer than
  *               one buffer too, as the codec sees one segment only);
  *   DROP:       freed;
- * -> tx burst of the replies on the same port and queue -> free what the
- * port did not take -> leave the epoch section.
+ * -> each reply goes into the worker's TX buffer for the port (sent in a
+ * burst once DP_DPDK_BURST are buffered) -> leave the epoch section.
  *
  * The kernel path is the caller's (struct dp_dpdk_kernel): where frames
  * for the kernel go, and where the frames the kernel sends come from. The
  * daemon's (dataplane/io/kernpath.h) joins them to a TAP interface per
  * port. Without one, frames for the kernel are counted and freed.
  *
- * Each poll ends by taking up to DP_DPDK_BURST frames from the kernel path
- * and sending them on their ports (on this worker's queue).
+ * Each poll then takes up to DP_DPDK_BURST frames from the kernel path into
+ * the TX buffers of their ports, and ends with dp_dpdk_tx_drain: what is
+ * buffered is sent when the port layer's tx_drain_us have passed since the
+ * last drain (at every poll with 0). dp_dpdk_loop_run drains all when it
+ * stops.
  *
  * Hot path: no allocation, no lock, no syscall, no logging; the burst
  * arrays live in struct dp_dpdk_loop, sized at compile time.
@@ -48,16 +51,18 @@
  * buffer (the engine adds the DNS messages it drops), and the engine's own
  * counts (signed, sigcache hits and misses, rcodes, ...).
  * Every received frame ends in exactly one of: ANSWERED, REPLIED,
- * EXCEPTION, DP_CNT_DROPPED; and ANSWERED + REPLIED + FROM_KERNEL =
- * DP_CNT_TX + TX_FAILED.
+ * EXCEPTION, DP_CNT_DROPPED; and once drained, ANSWERED + REPLIED +
+ * FROM_KERNEL = DP_CNT_TX + TX_FAILED.
  */
 enum dp_dpdk_loop_counter {
 	DP_DPDK_CNT_ANSWERED,    /* DNS replies queued for TX */
 	DP_DPDK_CNT_REPLIED,     /* ARP, echo and neighbour advertisement replies queued */
 	DP_DPDK_CNT_EXCEPTION,   /* frames handed to the kernel path (or freed without one) */
 	DP_DPDK_CNT_FROM_KERNEL, /* frames from the kernel path queued for TX */
-	DP_DPDK_CNT_TX_FAILED,   /* replies the port did not take (freed) */
+	DP_DPDK_CNT_TX_FAILED,   /* frames the ports did not take (freed; dp_dpdk_tx_dropped) */
 	DP_DPDK_CNT_NO_MBUF,     /* DNS queries dropped: no TX buffer (also in DP_CNT_DROPPED) */
+	DP_DPDK_CNT_BUSY,        /* time-stamp counter ticks (dp_dpdk_tsc) in polls that
+				  * moved frames: the worker's busy time, without idle polls */
 	DP_DPDK_CNT__MAX
 };
 
@@ -89,7 +94,7 @@ struct dp_dpdk_loop {
 	/* Frames dropped or sent to the exception path, by enum dp_pkt_reason. */
 	_Atomic uint64_t reason[DP_PKT_R_COUNT];
 	struct dp_dpdk_mbuf *rx[DP_DPDK_BURST];
-	struct dp_dpdk_mbuf *tx[DP_DPDK_BURST];
+	struct dp_dpdk_mbuf *tx[DP_DPDK_BURST];  /* frames taken from the kernel path */
 	struct dp_dpdk_mbuf *done[DP_DPDK_BURST]; /* received buffers to free after the burst */
 	struct dp_dpdk_mbuf *exc[DP_DPDK_BURST];  /* received buffers for the kernel path */
 } __attribute__((aligned(64)));

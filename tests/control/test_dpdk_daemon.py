@@ -306,6 +306,7 @@ def replay(sigedge, ctl, tmp):
     ok(st.get("dpdk.answered") == len(qs) and st.get("dpdk.replied") == 2 and
        st.get("dpdk.exception") == 1 and st.get("dpdk.tx-failed") == 0 and
        st.get("dpdk.no-mbuf") == 0, "stats: answered, replied, exception (TCP), no failures", st)
+    ok(st.get("dpdk.busy-us", 0) > 0, "stats: the workers' busy time", st)
     ok(st.get("dpdk.reason.proto") == 1 and
        sum(v for k, v in st.items() if k.startswith("dpdk.reason.")) == 1,
        "stats: the exception's reason (proto), no other", st)

@@ -526,9 +526,11 @@ def af_packet_checks(args, ns, tmp, zone, keydir, zsk):
             return
         rc, status = d.ctl('status')
         ok(re.search(r'^port: net_af_packet0 id=0 driver=net_af_packet mac=%s .* tap=sigedge0$'
-                     % mac, status, re.M) and 'backend: dpdk' in status,
-           'status: backend dpdk, the port has the MAC of vs (%s), its TAP is sigedge0' % mac,
-           status)
+                     % mac, status, re.M) and 'backend: dpdk' in status and
+           re.search(r'^dpdk-kernel-path: sigedge0 prefix 24/64, 1 worker$', status, re.M) and
+           re.search(r'^workers: 2$', status, re.M),
+           'status: backend dpdk, the port has the MAC of vs (%s), its TAP is sigedge0, '
+           'one DPDK worker and the kernel path\'s' % mac, status)
 
         ok(ping(SRV4) == 3, 'ICMP echo to %s answered (3 of 3)' % SRV4)
 
