@@ -67,7 +67,7 @@ esac
 
 sigedge=$build/control/sigedge
 [ -x "$sigedge" ] && [ -x "$build/control/sigedgectl" ] || { echo "e2e_dpdk: $sigedge or sigedgectl not built" >&2; exit 1; }
-"$sigedge" --help | grep -q -- '--dpdk-port' || { echo "e2e_dpdk: $sigedge has no DPDK backend" >&2; exit 1; }
+"$sigedge" --help | grep -c -- '--dpdk-port' >/dev/null || { echo "e2e_dpdk: $sigedge has no DPDK backend" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "e2e_dpdk: needs root (network namespaces, a veth pair, XDP)" >&2; exit 1; }
 bench_init e2e_dpdk kxdpgun knotd kdig taskset ip ethtool ldns-keygen
 
@@ -119,7 +119,7 @@ wait_answer() {
 	local _
 	for _ in $(seq 100); do
 		ip netns exec "$cli" kdig @10.53.0.1 +retry=0 +timeout=1 example.com SOA 2>/dev/null \
-			| grep -q NOERROR && return 0
+			| grep -c NOERROR >/dev/null && return 0
 		sleep 0.1
 	done
 	echo "e2e_dpdk: no answer from 10.53.0.1 over the veth" >&2
@@ -154,7 +154,7 @@ start_server() {
 	esac
 	wait_answer
 	[ "$1" != knotd ] || knot_pin "$pid"
-	ip netns exec "$cli" kdig @10.53.0.1 +dnssec +retry=0 www.example.com A | grep -q RRSIG ||
+	ip netns exec "$cli" kdig @10.53.0.1 +dnssec +retry=0 www.example.com A | grep -c RRSIG >/dev/null ||
 		{ echo "e2e_dpdk: $1 does not sign" >&2; exit 1; }
 }
 

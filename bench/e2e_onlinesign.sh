@@ -69,7 +69,7 @@ for z in example.com big.example; do
 done
 
 cache_arg=()
-if "$sigedge" --help | grep -q -- --sigcache-entries; then
+if "$sigedge" --help | grep -c -- --sigcache-entries >/dev/null; then
 	cache_arg=(--sigcache-entries "$cache_entries")
 else
 	cache_entries="fixed (no --sigcache-entries)"
@@ -93,7 +93,7 @@ knot_pin "$knot_pid"
 # Both servers must sign: an RRSIG for a new name and for a zone name.
 for p in $port_s $port_k; do
 	for q in "check-$RANDOM.example.com A" "n1.big.example A"; do
-		kdig @127.0.0.1 -p "$p" +dnssec +retry=0 $q | grep -q RRSIG ||
+		kdig @127.0.0.1 -p "$p" +dnssec +retry=0 $q | grep -c RRSIG >/dev/null ||
 			{ echo "e2e_onlinesign: no RRSIG from port $p for $q" >&2; exit 1; }
 	done
 done

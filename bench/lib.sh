@@ -82,7 +82,7 @@ knot_pin() {
 wait_soa() {
 	local _
 	for _ in $(seq 50); do
-		kdig @127.0.0.1 -p "$1" +retry=0 +timeout=1 "$2" SOA 2>/dev/null | grep -q NOERROR && return 0
+		kdig @127.0.0.1 -p "$1" +retry=0 +timeout=1 "$2" SOA 2>/dev/null | grep -c NOERROR >/dev/null && return 0
 		sleep 0.1
 	done
 	echo "no answer from 127.0.0.1 port $1 for $2 SOA" >&2

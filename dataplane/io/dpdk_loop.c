@@ -223,8 +223,10 @@ dp_dpdk_loop_poll(struct dp_dpdk_loop *l)
 	if (l->kern.take)
 		moved += from_kernel(l);
 	uint64_t t1 = dp_dpdk_tsc();
-	moved += drain(l, t1, false);
-	if (moved)
+	unsigned sent = drain(l, t1, false);
+	if (sent)
+		t1 = dp_dpdk_tsc(); /* the drain's transmission is busy time too */
+	if (moved + sent)
 		count(l, DP_DPDK_CNT_BUSY, t1 - t0);
 	return total;
 }
