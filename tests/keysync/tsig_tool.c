@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Test helper for the TSIG interop test: signs or verifies one message
+ * given in hex with keysync/tsig, so that dnspython can judge the result.
+ *   tsig_tool sign KEY TIME HEXMSG [HEXREQUESTMAC]   -> "HEXSIGNED HEXMAC"
+ *   tsig_tool verify KEY TIME HEXMSG [HEXREQUESTMAC] -> "RC RCODE ERROR HEXMAC"
+ * KEY is "[alg:]name:base64secret".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/wire.h"
+#include "keysync/tsig.h"
+
+static size_t
+unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(s) / 2;
+	if (n > cap)
+		exit(2);
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			exit(2);
+		out[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+static void
+puthex(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ksync_tsig_key key;
+	struct ksync_tsig_result r;
+	uint8_t msg[DNS_MSG_MAX], reqmac[KSYNC_TSIG_MAC_MAX], mac[KSYNC_TSIG_MAC_MAX];
+	size_t reqlen = 0, out;
+	char err[256];
+
+	if (argc < 5 || argc > 6) {
+		fprintf(stderr, "usage: %s sign|verify KEY TIME HEXMSG [HEXREQUESTMAC]\n", argv[0]);
+		return 2;
+	}
+	if (ksync_tsig_key_parse(argv[2], &key, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	uint64_t now = strtoull(argv[3], NULL, 10);
+	size_t len = unhex(argv[4], msg, sizeof(msg));
+	if (argc == 6)
+		reqlen = unhex(argv[5], reqmac, sizeof(reqmac));
+	if (strcmp(argv[1], "sign") == 0) {
+		int rc = ksync_tsig_sign(msg, len, sizeof(msg), &key, now, reqlen ? reqmac : NULL,
+					 reqlen, mac, &out);
+		if (rc < 0) {
+			fprintf(stderr, "sign: %d\n", rc);
+			return 1;
+		}
+		puthex(msg, out);
+		printf(" ");
+		puthex(mac, ksync_tsig_mac_len(&key));
+		printf("\n");
+		return 0;
+	}
+	int rc = ksync_tsig_verify(msg, len, &key, 1, now, reqlen ? reqmac : NULL, reqlen, &r);
+	printf("%d %u %u ", rc, r.rcode, r.error);
+	puthex(r.mac, r.mac_len);
+	printf("\n");
+	return 0;
+}
