@@ -4,10 +4,15 @@
 dnspython verifies messages that keysync/tsig signed (queries, UPDATEs,
 responses chained to a dnspython request, every algorithm), and keysync/tsig
 verifies messages dnspython signed; wrong secrets are refused both ways.
+dnspython and Knot DNS's knsupdate judge the replies keysync/tsig builds as a
+server: signed NOERROR, unsigned BADKEY/BADSIG, signed BADTIME. knsupdate
+sends its UPDATE to a UDP socket of this test on 127.0.0.1.
 Usage: test_tsig_interop.py TSIG_TOOL
 """
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -52,6 +57,11 @@ def verify(keyspec, wire, request_mac=b''):
         args.append(request_mac.hex())
     fields = tool(*args)
     return int(fields[0]), int(fields[1]), int(fields[2])
+
+
+def respond(keyspec, request, skew=0):
+    """keysync's reply to request as a server holding keyspec, its clock skew seconds ahead."""
+    return bytes.fromhex(tool('respond', keyspec, str(int(time.time()) + skew), request.hex())[0])
 
 
 def python_verifies(wire, keyring, request_mac=b''):
@@ -123,5 +133,62 @@ tap.ok((rcode, error) == (dns.rcode.NOTAUTH, dns.rcode.BADSIG),
 rc, rcode, error = verify(f'other.example.:{SECRET}', qwire)
 tap.ok((rcode, error) == (dns.rcode.NOTAUTH, dns.rcode.BADKEY),
        'keysync refuses an unknown key name: NOTAUTH BADKEY', f'rc {rc} rcode {rcode} error {error}')
+
+# 6. keysync's replies as a server, judged by dnspython (the client that signed the request).
+good = f'peer-a.example.:{SECRET}'
+m, err = python_verifies(respond(good, qwire), kr, q.mac)
+tap.ok(m is not None and m.had_tsig and m.rcode() == dns.rcode.NOERROR,
+       'dnspython accepts keysync\'s signed NOERROR reply', err)
+for keyspec, skew, exc, what in [
+        (f'other.example.:{SECRET}', 0, 'PeerBadKey', 'BADKEY (unknown key)'),
+        (f'peer-a.example.:{wrong}', 0, 'PeerBadSignature', 'BADSIG (other secret)'),
+        (good, 1000, 'PeerBadTime', 'BADTIME (server clock 1000 s ahead)')]:
+    reply = respond(keyspec, qwire, skew)
+    m, err = python_verifies(reply, kr, q.mac)
+    tap.ok(m is None and exc in (err or ''), f'dnspython reads keysync\'s {what} reply', err)
+    tap.ok(reply[3] & 0xf == dns.rcode.NOTAUTH, f'{what} reply has rcode NOTAUTH', reply[3] & 0xf)
+
+
+# 7. Knot DNS's knsupdate: keysync verifies its UPDATE and knsupdate judges keysync's reply.
+def knsupdate_round(keyspec, skew):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(('127.0.0.1', 0))
+        s.settimeout(10)
+        port = s.getsockname()[1]
+        p = subprocess.Popen(['knsupdate', '-t', '5', '-r', '0', '-y', f'hmac-sha256:peer.example:{SECRET}'],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+        p.stdin.write(f'server 127.0.0.1 {port}\nzone example.com.\n'
+                      'update add example.com. 3600 DNSKEY 256 3 13 AQIDBA==\nsend\n')
+        p.stdin.close()
+        try:
+            request, addr = s.recvfrom(65535)
+            s.sendto(respond(keyspec, request, skew), addr)
+        finally:
+            out = p.stdout.read()
+            rc = p.wait(timeout=10)
+    return request, rc, out
+
+
+knot_cases = [
+    (f'peer.example:{SECRET}', 0, 0, None, 'signed NOERROR reply'),
+    (f'peer.example:{wrong}', 0, 1, 'BADSIG', 'unsigned BADSIG reply'),
+    (f'other.example:{SECRET}', 0, 1, 'BADKEY', 'unsigned BADKEY reply'),
+    (f'peer.example:{SECRET}', 1000, 1, 'BADTIME', 'signed BADTIME reply'),
+]
+if shutil.which('knsupdate') is None:
+    for *_, what in knot_cases:
+        tap.ok(True, f'knsupdate: {what} # SKIP knsupdate (knot-dnsutils) is not installed')
+else:
+    for i, (keyspec, skew, want_rc, want_text, what) in enumerate(knot_cases):
+        request, rc, out = knsupdate_round(keyspec, skew)
+        if i == 0:
+            vrc, rcode, error = verify(f'peer.example:{SECRET}', request)
+            tap.ok((vrc, rcode, error) == (0, 0, 0), 'keysync verifies knsupdate\'s signed UPDATE',
+                   f'rc {vrc} rcode {rcode} error {error}')
+        tap.ok(rc == want_rc and (want_text is None or f'status: {want_text}' in out),
+               f'knsupdate reads keysync\'s {what}', f'exit {rc}\n{out}')
+    tap.ok(want_text == 'BADTIME' and 'out of time window' in out,
+           'knsupdate reads the BADTIME reply as a clock problem (out of time window)', out)
 
 sys.exit(tap.done())

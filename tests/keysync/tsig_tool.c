@@ -4,12 +4,17 @@
  * given in hex with keysync/tsig, so that dnspython can judge the result.
  *   tsig_tool sign KEY TIME HEXMSG [HEXREQUESTMAC]   -> "HEXSIGNED HEXMAC"
  *   tsig_tool verify KEY TIME HEXMSG [HEXREQUESTMAC] -> "RC RCODE ERROR HEXMAC"
+ *   tsig_tool respond KEY TIME HEXREQUEST            -> "HEXREPLY"
+ * respond answers a request as a server would: header and question (zone)
+ * echoed, rcode NOERROR signed over the request MAC when the TSIG verified,
+ * else the verification's rcode with the error reply's TSIG (RFC 8945 5.3.2).
  * KEY is "[alg:]name:base64secret".
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/err.h"
 #include "dns/wire.h"
 #include "keysync/tsig.h"
 
@@ -35,6 +40,36 @@ puthex(const uint8_t *p, size_t n)
 		printf("%02x", p[i]);
 }
 
+static int
+respond(const uint8_t *req, size_t len, uint64_t now, int verified, const struct ksync_tsig_result *r)
+{
+	uint8_t reply[DNS_MSG_MAX];
+	struct dns_query q;
+	size_t out;
+	int rc;
+
+	if (dns_query_parse(req, len, &q) == DNS_ETRUNC)
+		return 1;
+	memcpy(reply, req, q.question_end);
+	dns_put16(reply + 2, (uint16_t)(DNS_QR | (q.flags & 0x7800) | r->rcode));
+	dns_put16(reply + 4, q.question_end > DNS_HDR_LEN);
+	memset(reply + 6, 0, 6);
+	if (verified == 0)
+		rc = ksync_tsig_sign(reply, q.question_end, sizeof(reply), r->key, now, r->mac,
+				     r->mac_len, NULL, &out);
+	else if (r->rcode == DNS_R_NOTAUTH)
+		rc = ksync_tsig_sign_error(reply, q.question_end, sizeof(reply), r, now, &out);
+	else
+		rc = 0, out = q.question_end;
+	if (rc < 0) {
+		fprintf(stderr, "respond: %s\n", dns_strerror(rc));
+		return 1;
+	}
+	puthex(reply, out);
+	printf("\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -45,7 +80,7 @@ main(int argc, char **argv)
 	char err[256];
 
 	if (argc < 5 || argc > 6) {
-		fprintf(stderr, "usage: %s sign|verify KEY TIME HEXMSG [HEXREQUESTMAC]\n", argv[0]);
+		fprintf(stderr, "usage: %s sign|verify|respond KEY TIME HEXMSG [HEXREQUESTMAC]\n", argv[0]);
 		return 2;
 	}
 	if (ksync_tsig_key_parse(argv[2], &key, err, sizeof(err)) < 0) {
@@ -70,6 +105,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	int rc = ksync_tsig_verify(msg, len, &key, 1, now, reqlen ? reqmac : NULL, reqlen, &r);
+	if (strcmp(argv[1], "respond") == 0)
+		return respond(msg, len, now, rc, &r);
 	printf("%d %u %u ", rc, r.rcode, r.error);
 	puthex(r.mac, r.mac_len);
 	printf("\n");
