@@ -82,10 +82,11 @@ base64_decode(const char *in, uint8_t *out, size_t cap)
 		rc = EVP_DecodeFinal(ctx, buf + n, &m);
 	EVP_ENCODE_CTX_free(ctx);
 	if (rc < 0 || (size_t)(n + m) > cap)
-		return -1;
-	memcpy(out, buf, (size_t)(n + m));
+		n = m = -1;
+	else
+		memcpy(out, buf, (size_t)(n + m));
 	OPENSSL_cleanse(buf, sizeof(buf));
-	return n + m;
+	return n < 0 ? -1 : n + m;
 }
 
 int
