@@ -523,9 +523,8 @@ conf_server(struct conf_ctx *c, const config_setting_t *group)
 			rc = conf_uint(c, s, 0, CTL_DPDK_VLAN_MAX, &cfg->dpdk_vlan);
 		} else if (strcmp(name, "dpdk-tap") == 0) {
 			rc = conf_string(c, s, &str);
-			if (rc == 0)
-				rc = tap_set(&cfg->dpdk_tap, str) ? conf_err(c, s, "'dpdk-tap': " TAP_WHY)
-								  : 0;
+			if (rc == 0 && (rc = tap_set(&cfg->dpdk_tap, str)) == -EINVAL)
+				rc = conf_err(c, s, "'dpdk-tap': " TAP_WHY);
 		} else if (strcmp(name, "dpdk-prefix") == 0) {
 			rc = conf_uint(c, s, 1, 32, &cfg->dpdk_prefix4);
 		} else if (strcmp(name, "dpdk-prefix6") == 0) {
