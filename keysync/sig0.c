@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+
+#include "dns/err.h"
+#include "dns/rdata.h"
+#include "dns/wire.h"
+#include "keysync/sig0.h"
+/* The OpenSSL key of a struct sign_key: sign/ signs only RRsets, SIG(0) signs messages. */
+#include "sign/key_internal.h"
+
+#define ARCOUNT_OFS 10
+#define SIG_FIXED 18    /* type covered .. key tag */
+#define P256_LEN 32
+
+static int
+alg_ok(uint8_t alg)
+{
+	return alg == SIGN_ALG_ECDSAP256SHA256 || alg == SIGN_ALG_ED25519;
+}
+
+/* The signed data: RDATA without signature | request | message with ARCOUNT arcount. */
+struct sig0_data {
+	const uint8_t *rdata;
+	size_t rdata_len;
+	const uint8_t *request;
+	size_t request_len;
+	const uint8_t *msg;
+	size_t msg_len;
+	uint16_t arcount;
+};
+
+/*
+ * Concatenate the signed data into one buffer: Ed25519 is one-shot only.
+ * Returns an OPENSSL_malloc'd buffer or NULL.
+ */
+static uint8_t *
+data_concat(const struct sig0_data *d, size_t *len)
+{
+	size_t n = d->rdata_len + d->request_len + d->msg_len;
+	uint8_t *buf = OPENSSL_malloc(n ? n : 1);
+
+	if (!buf)
+		return NULL;
+	uint8_t *p = buf;
+	memcpy(p, d->rdata, d->rdata_len);
+	p += d->rdata_len;
+	if (d->request_len)
+		memcpy(p, d->request, d->request_len);
+	p += d->request_len;
+	memcpy(p, d->msg, d->msg_len);
+	dns_put16(p + ARCOUNT_OFS, d->arcount);
+	*len = n;
+	return buf;
+}
+
+/* ECDSA-Sig-Value DER to r || s (RFC 6605 4). */
+static int
+ecdsa_der_to_raw(const uint8_t *der, size_t len, uint8_t *out)
+{
+	const unsigned char *p = der;
+	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)len);
+	int rc = -EIO;
+
+	if (!sig)
+		return -EIO;
+	const BIGNUM *r, *s;
+	ECDSA_SIG_get0(sig, &r, &s);
+	if (p == der + len && BN_bn2binpad(r, out, P256_LEN) == P256_LEN &&
+	    BN_bn2binpad(s, out + P256_LEN, P256_LEN) == P256_LEN)
+		rc = 0;
+	ECDSA_SIG_free(sig);
+	return rc;
+}
+
+/* r || s to DER; *der is OPENSSL_malloc'd. */
+static int
+ecdsa_raw_to_der(const uint8_t *raw, uint8_t **der, size_t *len)
+{
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(raw, P256_LEN, NULL), *s = BN_bin2bn(raw + P256_LEN, P256_LEN, NULL);
+	int n = -1;
+
+	*der = NULL;
+	if (sig && r && s && ECDSA_SIG_set0(sig, r, s)) {
+		r = s = NULL;
+		n = i2d_ECDSA_SIG(sig, der);
+	}
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(sig);
+	if (n <= 0)
+		return -ENOMEM;
+	*len = (size_t)n;
+	return 0;
+}
+
+/* Sign d with key; writes KSYNC_SIG0_SIG_MAX (64) octets to sig. */
+static int
+sig0_compute(const struct sign_key *key, const struct sig0_data *d, uint8_t *sig)
+{
+	uint8_t der[80];
+	size_t len, slen = sizeof(der);
+	int rc = -EIO;
+
+	uint8_t *data = data_concat(d, &len);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!data || !ctx) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	const char *md = key->alg == SIGN_ALG_ED25519 ? NULL : "SHA256";
+	if (EVP_DigestSignInit_ex(ctx, NULL, md, NULL, NULL, key->pkey, NULL) <= 0)
+		goto out;
+	if (key->alg == SIGN_ALG_ED25519) {
+		slen = KSYNC_SIG0_SIG_MAX;
+		if (EVP_DigestSign(ctx, sig, &slen, data, len) > 0 && slen == KSYNC_SIG0_SIG_MAX)
+			rc = 0;
+	} else if (EVP_DigestSign(ctx, der, &slen, data, len) > 0) {
+		rc = ecdsa_der_to_raw(der, slen, sig);
+	}
+out:
+	OPENSSL_free(data);
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* 0 if sig (siglen octets) verifies over d with key, -EBADMSG if not. */
+static int
+sig0_check(const struct sign_key *key, const struct sig0_data *d, const uint8_t *sig,
+	   size_t siglen)
+{
+	uint8_t *der = NULL;
+	size_t len;
+	int rc;
+
+	if (siglen != KSYNC_SIG0_SIG_MAX)
+		return -EBADMSG;
+	if (key->alg == SIGN_ALG_ECDSAP256SHA256) {
+		rc = ecdsa_raw_to_der(sig, &der, &siglen);
+		if (rc < 0)
+			return rc;
+		sig = der;
+	}
+	uint8_t *data = data_concat(d, &len);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	rc = -ENOMEM;
+	if (data && ctx) {
+		const char *md = key->alg == SIGN_ALG_ED25519 ? NULL : "SHA256";
+		if (EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, key->pkey, NULL) <= 0)
+			rc = -EIO;
+		else
+			rc = EVP_DigestVerify(ctx, sig, siglen, data, len) == 1 ? 0 : -EBADMSG;
+	}
+	OPENSSL_free(data);
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int
+ksync_sig0_sign(uint8_t *msg, size_t len, size_t cap, const struct sign_key *key,
+		uint64_t now, const uint8_t *request, size_t request_len, size_t *outlen)
+{
+	uint8_t rdata[SIG_FIXED + DNS_NAME_MAXLEN + KSYNC_SIG0_SIG_MAX];
+	int rc;
+
+	if (!alg_ok(key->alg))
+		return -ENOTSUP;
+	if (!key->has_private)
+		return -EINVAL;
+	if (len < DNS_HDR_LEN)
+		return DNS_EMALFORMED;
+	uint16_t arcount = dns_get16(msg + ARCOUNT_OFS);
+	if (arcount == 0xffff)
+		return DNS_EMALFORMED;
+	uint32_t t = (uint32_t)now;
+	size_t hlen = SIG_FIXED + dns_name_lower(rdata + SIG_FIXED, key->owner);
+	size_t rdlen = hlen + KSYNC_SIG0_SIG_MAX;
+	if (cap < len || cap - len < 1 + 10 + rdlen)
+		return DNS_ESPACE;
+	memset(rdata, 0, SIG_FIXED);     /* type covered, labels, original TTL: 0 */
+	rdata[2] = key->alg;
+	dns_put32(rdata + 8, t + KSYNC_SIG0_WINDOW);
+	dns_put32(rdata + 12, t - KSYNC_SIG0_WINDOW);
+	dns_put16(rdata + 16, key->tag);
+	struct sig0_data d = {
+		.rdata = rdata, .rdata_len = hlen, .request = request,
+		.request_len = request ? request_len : 0, .msg = msg, .msg_len = len,
+		.arcount = arcount,
+	};
+	rc = sig0_compute(key, &d, rdata + hlen);
+	if (rc < 0)
+		return rc;
+
+	uint8_t *p = msg + len;
+	p[0] = 0;                        /* owner: root */
+	dns_put16(p + 1, DNS_T_SIG);
+	dns_put16(p + 3, DNS_C_ANY);
+	dns_put32(p + 5, 0);
+	dns_put16(p + 9, (uint16_t)rdlen);
+	memcpy(p + 11, rdata, rdlen);
+	dns_put16(msg + ARCOUNT_OFS, (uint16_t)(arcount + 1));
+	*outlen = len + 11 + rdlen;
+	return 0;
+}
+
+/*
+ * Find the SIG RR: the last RR of the additional section and the only SIG
+ * there. Sets *sig_pos to its offset or to 0 when there is none.
+ */
+static int
+find_sig(const uint8_t *msg, size_t len, size_t *sig_pos)
+{
+	uint8_t name[DNS_NAME_MAXLEN];
+	size_t pos = DNS_HDR_LEN, nlen;
+
+	*sig_pos = 0;
+	for (unsigned i = dns_get16(msg + 4); i > 0; i--) {
+		if (dns_name_unpack(msg, len, &pos, name, &nlen) < 0 || len - pos < 4)
+			return DNS_EMALFORMED;
+		pos += 4;
+	}
+	unsigned ar_first = (unsigned)dns_get16(msg + 6) + dns_get16(msg + 8);
+	unsigned total = ar_first + dns_get16(msg + ARCOUNT_OFS);
+	for (unsigned i = 0; i < total; i++) {
+		size_t start = pos;
+		if (dns_name_unpack(msg, len, &pos, name, &nlen) < 0 || len - pos < 10)
+			return DNS_EMALFORMED;
+		uint16_t rdlen = dns_get16(msg + pos + 8);
+		if (dns_get16(msg + pos) == DNS_T_SIG && i >= ar_first) {
+			if (i + 1 != total)
+				return DNS_EMALFORMED;
+			*sig_pos = start;
+		}
+		pos += 10;
+		if (len - pos < rdlen)
+			return DNS_EMALFORMED;
+		pos += rdlen;
+	}
+	return pos == len ? 0 : DNS_EMALFORMED;
+}
+
+/*
+ * Read the SIG(0) RR at r->sig_pos into r; *rdata, *hlen: its RDATA and the
+ * length of the part before the signature.
+ */
+static int
+parse_sig(const uint8_t *msg, size_t len, struct ksync_sig0_result *r, const uint8_t **rdata,
+	  size_t *hlen)
+{
+	size_t pos = r->sig_pos, nlen;
+	const uint8_t *rr = msg + pos + 1;
+
+	/* Owner root, class ANY, TTL 0. */
+	if (msg[pos] != 0 || dns_get16(rr + 2) != DNS_C_ANY || dns_get32(rr + 4) != 0)
+		return DNS_EMALFORMED;
+	size_t rdlen = dns_get16(rr + 8);
+	pos += 11;
+	if (rdlen < SIG_FIXED + 1 || len - pos != rdlen)
+		return DNS_EMALFORMED;
+	const uint8_t *rd = msg + pos;
+	if (dns_get16(rd) != 0 || rd[3] != 0 || dns_get32(rd + 4) != 0)
+		return DNS_EMALFORMED;
+	size_t npos = pos + SIG_FIXED;
+	/* The signer must be uncompressed and end inside the RDATA. */
+	if (dns_name_unpack(msg, len, &npos, r->signer, &nlen) < 0 ||
+	    npos - (pos + SIG_FIXED) != nlen)
+		return DNS_EMALFORMED;
+	r->alg = rd[2];
+	r->expiration = dns_get32(rd + 8);
+	r->inception = dns_get32(rd + 12);
+	r->key_tag = dns_get16(rd + 16);
+	*rdata = rd;
+	*hlen = SIG_FIXED + nlen;
+	return 0;
+}
+
+static int
+fail(struct ksync_sig0_result *r, uint8_t rcode, uint16_t error)
+{
+	r->rcode = rcode;
+	r->error = error;
+	return rcode == DNS_R_FORMERR ? DNS_EMALFORMED : -EACCES;
+}
+
+/* a <= b in RFC 1982 serial arithmetic on 32 bits. */
+static int
+serial_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(b - a) >= 0;
+}
+
+int
+ksync_sig0_verify(const uint8_t *msg, size_t len, const struct sign_key *const *keys,
+		  size_t nkeys, uint64_t now, const uint8_t *request, size_t request_len,
+		  struct ksync_sig0_result *r)
+{
+	const uint8_t *rdata;
+	size_t hlen;
+
+	memset(r, 0, sizeof(*r));
+	if (len < DNS_HDR_LEN || find_sig(msg, len, &r->sig_pos) < 0)
+		return fail(r, DNS_R_FORMERR, 0);
+	if (r->sig_pos == 0)
+		return DNS_ENOTFOUND;
+	if (parse_sig(msg, len, r, &rdata, &hlen) < 0)
+		return fail(r, DNS_R_FORMERR, 0);
+
+	for (size_t i = 0; i < nkeys && alg_ok(r->alg) && !r->key; i++)
+		if (keys[i] && keys[i]->alg == r->alg && keys[i]->tag == r->key_tag &&
+		    dns_name_equal(keys[i]->owner, r->signer))
+			r->key = keys[i];
+	if (!r->key)
+		return fail(r, DNS_R_NOTAUTH, KSYNC_SIG0_BADKEY);
+
+	struct sig0_data d = {
+		.rdata = rdata, .rdata_len = hlen, .request = request,
+		.request_len = request ? request_len : 0, .msg = msg, .msg_len = r->sig_pos,
+		.arcount = (uint16_t)(dns_get16(msg + ARCOUNT_OFS) - 1),
+	};
+	size_t siglen = (size_t)(msg + len - rdata) - hlen;
+	int rc = sig0_check(r->key, &d, rdata + hlen, siglen);
+	if (rc == -EBADMSG)
+		return fail(r, DNS_R_NOTAUTH, KSYNC_SIG0_BADSIG);
+	if (rc < 0)
+		return rc;
+	uint32_t t = (uint32_t)now;
+	if (!serial_le(r->inception - KSYNC_SIG0_ALLOWANCE, t) ||
+	    !serial_le(t, r->expiration + KSYNC_SIG0_ALLOWANCE))
+		return fail(r, DNS_R_NOTAUTH, KSYNC_SIG0_BADTIME);
+	r->rcode = DNS_R_NOERROR;
+	return 0;
+}
