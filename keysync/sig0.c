@@ -10,7 +10,10 @@
 #include "dns/rdata.h"
 #include "dns/wire.h"
 #include "keysync/sig0.h"
-/* The OpenSSL key of a struct sign_key: sign/ signs only RRsets, SIG(0) signs messages. */
+/*
+ * For key->pkey only: sign/ exports signing and verifying of RRsets, not of
+ * arbitrary data, and SIG(0) signs whole messages.
+ */
 #include "sign/key_internal.h"
 
 #define ARCOUNT_OFS 10
@@ -113,10 +116,10 @@ sig0_compute(const struct sign_key *key, const struct sig0_data *d, uint8_t *sig
 		rc = -ENOMEM;
 		goto out;
 	}
-	const char *md = key->alg == SIGN_ALG_ED25519 ? NULL : "SHA256";
+	const char *md = sign_key_alg(key) == SIGN_ALG_ED25519 ? NULL : "SHA256";
 	if (EVP_DigestSignInit_ex(ctx, NULL, md, NULL, NULL, key->pkey, NULL) <= 0)
 		goto out;
-	if (key->alg == SIGN_ALG_ED25519) {
+	if (sign_key_alg(key) == SIGN_ALG_ED25519) {
 		slen = KSYNC_SIG0_SIG_MAX;
 		if (EVP_DigestSign(ctx, sig, &slen, data, len) > 0 && slen == KSYNC_SIG0_SIG_MAX)
 			rc = 0;
@@ -140,7 +143,7 @@ sig0_check(const struct sign_key *key, const struct sig0_data *d, const uint8_t 
 
 	if (siglen != KSYNC_SIG0_SIG_MAX)
 		return -EBADMSG;
-	if (key->alg == SIGN_ALG_ECDSAP256SHA256) {
+	if (sign_key_alg(key) == SIGN_ALG_ECDSAP256SHA256) {
 		rc = ecdsa_raw_to_der(sig, &der, &siglen);
 		if (rc < 0)
 			return rc;
@@ -150,7 +153,7 @@ sig0_check(const struct sign_key *key, const struct sig0_data *d, const uint8_t 
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	rc = -ENOMEM;
 	if (data && ctx) {
-		const char *md = key->alg == SIGN_ALG_ED25519 ? NULL : "SHA256";
+		const char *md = sign_key_alg(key) == SIGN_ALG_ED25519 ? NULL : "SHA256";
 		if (EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, key->pkey, NULL) <= 0)
 			rc = -EIO;
 		else
@@ -169,9 +172,9 @@ ksync_sig0_sign(uint8_t *msg, size_t len, size_t cap, const struct sign_key *key
 	uint8_t rdata[SIG_FIXED + DNS_NAME_MAXLEN + KSYNC_SIG0_SIG_MAX];
 	int rc;
 
-	if (!alg_ok(key->alg))
+	if (!alg_ok(sign_key_alg(key)))
 		return -ENOTSUP;
-	if (!key->has_private)
+	if (!sign_key_has_private(key))
 		return -EINVAL;
 	if (len < DNS_HDR_LEN)
 		return DNS_EMALFORMED;
@@ -179,15 +182,15 @@ ksync_sig0_sign(uint8_t *msg, size_t len, size_t cap, const struct sign_key *key
 	if (arcount == 0xffff)
 		return DNS_EMALFORMED;
 	uint32_t t = (uint32_t)now;
-	size_t hlen = SIG_FIXED + dns_name_lower(rdata + SIG_FIXED, key->owner);
+	size_t hlen = SIG_FIXED + dns_name_lower(rdata + SIG_FIXED, sign_key_owner(key));
 	size_t rdlen = hlen + KSYNC_SIG0_SIG_MAX;
 	if (cap < len || cap - len < 1 + 10 + rdlen)
 		return DNS_ESPACE;
 	memset(rdata, 0, SIG_FIXED);     /* type covered, labels, original TTL: 0 */
-	rdata[2] = key->alg;
+	rdata[2] = sign_key_alg(key);
 	dns_put32(rdata + 8, t + KSYNC_SIG0_WINDOW);
 	dns_put32(rdata + 12, t - KSYNC_SIG0_WINDOW);
-	dns_put16(rdata + 16, key->tag);
+	dns_put16(rdata + 16, sign_key_tag(key));
 	struct sig0_data d = {
 		.rdata = rdata, .rdata_len = hlen, .request = request,
 		.request_len = request ? request_len : 0, .msg = msg, .msg_len = len,
@@ -312,8 +315,9 @@ ksync_sig0_verify(const uint8_t *msg, size_t len, const struct sign_key *const *
 		return fail(r, DNS_R_FORMERR, 0);
 
 	for (size_t i = 0; i < nkeys && alg_ok(r->alg) && !r->key; i++)
-		if (keys[i] && keys[i]->alg == r->alg && keys[i]->tag == r->key_tag &&
-		    dns_name_equal(keys[i]->owner, r->signer))
+		if (keys[i] && sign_key_alg(keys[i]) == r->alg &&
+		    sign_key_tag(keys[i]) == r->key_tag &&
+		    dns_name_equal(sign_key_owner(keys[i]), r->signer))
 			r->key = keys[i];
 	if (!r->key)
 		return fail(r, DNS_R_NOTAUTH, KSYNC_SIG0_BADKEY);
