@@ -1,24 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include <errno.h>
-#include <string.h>
+#include "keysync/sig0.h"
 
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "dns/err.h"
 #include "dns/rdata.h"
 #include "dns/wire.h"
-#include "keysync/sig0.h"
-/*
- * For key->pkey only: sign/ exports signing and verifying of RRsets, not of
- * arbitrary data, and SIG(0) signs whole messages.
- */
-#include "sign/key_internal.h"
+#include "sign/rrsig.h"
 
 #define ARCOUNT_OFS 10
 #define SIG_FIXED 18    /* type covered .. key tag */
-#define P256_LEN 32
 
 static int
 alg_ok(uint8_t alg)
@@ -37,15 +30,12 @@ struct sig0_data {
 	uint16_t arcount;
 };
 
-/*
- * Concatenate the signed data into one buffer: Ed25519 is one-shot only.
- * Returns an OPENSSL_malloc'd buffer or NULL.
- */
+/* The signed data in one buffer (Ed25519 signs in one shot); malloc'd, or NULL. */
 static uint8_t *
 data_concat(const struct sig0_data *d, size_t *len)
 {
 	size_t n = d->rdata_len + d->request_len + d->msg_len;
-	uint8_t *buf = OPENSSL_malloc(n ? n : 1);
+	uint8_t *buf = malloc(n ? n : 1);
 
 	if (!buf)
 		return NULL;
@@ -61,74 +51,24 @@ data_concat(const struct sig0_data *d, size_t *len)
 	return buf;
 }
 
-/* ECDSA-Sig-Value DER to r || s (RFC 6605 4). */
-static int
-ecdsa_der_to_raw(const uint8_t *der, size_t len, uint8_t *out)
-{
-	const unsigned char *p = der;
-	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)len);
-	int rc = -EIO;
-
-	if (!sig)
-		return -EIO;
-	const BIGNUM *r, *s;
-	ECDSA_SIG_get0(sig, &r, &s);
-	if (p == der + len && BN_bn2binpad(r, out, P256_LEN) == P256_LEN &&
-	    BN_bn2binpad(s, out + P256_LEN, P256_LEN) == P256_LEN)
-		rc = 0;
-	ECDSA_SIG_free(sig);
-	return rc;
-}
-
-/* r || s to DER; *der is OPENSSL_malloc'd. */
-static int
-ecdsa_raw_to_der(const uint8_t *raw, uint8_t **der, size_t *len)
-{
-	ECDSA_SIG *sig = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(raw, P256_LEN, NULL), *s = BN_bin2bn(raw + P256_LEN, P256_LEN, NULL);
-	int n = -1;
-
-	*der = NULL;
-	if (sig && r && s && ECDSA_SIG_set0(sig, r, s)) {
-		r = s = NULL;
-		n = i2d_ECDSA_SIG(sig, der);
-	}
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(sig);
-	if (n <= 0)
-		return -ENOMEM;
-	*len = (size_t)n;
-	return 0;
-}
-
 /* Sign d with key; writes KSYNC_SIG0_SIG_MAX (64) octets to sig. */
 static int
 sig0_compute(const struct sign_key *key, const struct sig0_data *d, uint8_t *sig)
 {
-	uint8_t der[80];
-	size_t len, slen = sizeof(der);
-	int rc = -EIO;
-
+	struct sign_signer *s = NULL;
+	size_t len;
+	int rc = sign_signer_new(key, &s);
+	if (rc < 0)
+		return rc;
 	uint8_t *data = data_concat(d, &len);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!data || !ctx) {
+	if (!data)
 		rc = -ENOMEM;
-		goto out;
-	}
-	const char *md = sign_key_alg(key) == SIGN_ALG_ED25519 ? NULL : "SHA256";
-	if (EVP_DigestSignInit_ex(ctx, NULL, md, NULL, NULL, key->pkey, NULL) <= 0)
-		goto out;
-	if (sign_key_alg(key) == SIGN_ALG_ED25519) {
-		slen = KSYNC_SIG0_SIG_MAX;
-		if (EVP_DigestSign(ctx, sig, &slen, data, len) > 0 && slen == KSYNC_SIG0_SIG_MAX)
-			rc = 0;
-	} else if (EVP_DigestSign(ctx, der, &slen, data, len) > 0) {
-		rc = ecdsa_der_to_raw(der, slen, sig);
-	}
-out:
-	OPENSSL_free(data);
-	EVP_MD_CTX_free(ctx);
+	else if (sign_signer_sig_len(s) != KSYNC_SIG0_SIG_MAX)
+		rc = -ENOTSUP;
+	else
+		rc = sign_signer_sign(s, data, len, sig);
+	free(data);
+	sign_signer_free(s);
 	return rc;
 }
 
@@ -137,31 +77,15 @@ static int
 sig0_check(const struct sign_key *key, const struct sig0_data *d, const uint8_t *sig,
 	   size_t siglen)
 {
-	uint8_t *der = NULL;
 	size_t len;
-	int rc;
 
 	if (siglen != KSYNC_SIG0_SIG_MAX)
 		return -EBADMSG;
-	if (sign_key_alg(key) == SIGN_ALG_ECDSAP256SHA256) {
-		rc = ecdsa_raw_to_der(sig, &der, &siglen);
-		if (rc < 0)
-			return rc;
-		sig = der;
-	}
 	uint8_t *data = data_concat(d, &len);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	rc = -ENOMEM;
-	if (data && ctx) {
-		const char *md = sign_key_alg(key) == SIGN_ALG_ED25519 ? NULL : "SHA256";
-		if (EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, key->pkey, NULL) <= 0)
-			rc = -EIO;
-		else
-			rc = EVP_DigestVerify(ctx, sig, siglen, data, len) == 1 ? 0 : -EBADMSG;
-	}
-	OPENSSL_free(data);
-	OPENSSL_free(der);
-	EVP_MD_CTX_free(ctx);
+	if (!data)
+		return -ENOMEM;
+	int rc = sign_key_verify(key, data, len, sig, siglen);
+	free(data);
 	return rc;
 }
 

@@ -341,8 +341,14 @@ ecdsa_der_to_raw(const uint8_t *der, size_t len, uint8_t *out)
 	return 0;
 }
 
-static int
-sign_data(struct sign_signer *s, const uint8_t *data, size_t len, uint8_t *sig)
+size_t
+sign_signer_sig_len(const struct sign_signer *s)
+{
+	return s->siglen;
+}
+
+int
+sign_signer_sign(struct sign_signer *s, const uint8_t *data, size_t len, uint8_t *sig)
 {
 	uint8_t digest[SHA256_LEN], der[80];
 	unsigned dlen;
@@ -385,7 +391,7 @@ sign_rrsig(struct sign_signer *s, const struct sign_rrset_ref *rr, uint32_t ince
 	rc = canon_input(rr, out, hdrlen, labels, rr->ttl, scratch, scratch_cap, &len);
 	if (rc < 0)
 		return rc;
-	rc = sign_data(s, scratch, len, out + hdrlen);
+	rc = sign_signer_sign(s, scratch, len, out + hdrlen);
 	if (rc < 0)
 		return rc;
 	return (int)(hdrlen + s->siglen);
@@ -413,9 +419,9 @@ ecdsa_raw_to_der(const uint8_t *raw, uint8_t **der, size_t *len)
 	return 0;
 }
 
-static int
-verify_data(const struct sign_key *key, const uint8_t *data, size_t len, const uint8_t *sig,
-	    size_t siglen)
+int
+sign_key_verify(const struct sign_key *key, const uint8_t *data, size_t len, const uint8_t *sig,
+		size_t siglen)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	uint8_t *der = NULL;
@@ -467,5 +473,5 @@ sign_rrsig_verify(const struct sign_key *key, const struct sign_rrset_ref *rr,
 	rc = canon_input(rr, hdr, pos, labels, get32(rrsig + 4), scratch, scratch_cap, &ilen);
 	if (rc < 0)
 		return rc;
-	return verify_data(key, scratch, ilen, rrsig + pos, len - pos);
+	return sign_key_verify(key, scratch, ilen, rrsig + pos, len - pos);
 }

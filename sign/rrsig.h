@@ -113,6 +113,24 @@ void sign_signer_free(struct sign_signer *s);
 size_t sign_signer_rrsig_len(const struct sign_signer *s);
 
 /*
+ * Sign data[0..len) as DNSSEC signs with the key's algorithm (SHA-256 with
+ * ECDSA P-256 as r || s, RFC 6605; Ed25519, RFC 8080; RSA/SHA-256, RFC
+ * 5702), writing sign_signer_sig_len(s) octets to sig: the signature of
+ * an RRSIG, or of a SIG(0) (RFC 2931). Returns 0 or -EIO. Threading: as
+ * sign_rrsig.
+ */
+size_t sign_signer_sig_len(const struct sign_signer *s);
+int sign_signer_sign(struct sign_signer *s, const uint8_t *data, size_t len, uint8_t *sig);
+
+/*
+ * Verify sig (siglen octets, in the form sign_signer_sign writes) over
+ * data[0..len) with key's public key. Returns 0, -EBADMSG (bad signature),
+ * -ENOMEM or -EIO. Threading: any thread.
+ */
+int sign_key_verify(const struct sign_key *key, const uint8_t *data, size_t len, const uint8_t *sig,
+		    size_t siglen);
+
+/*
  * Sign rr and write the RRSIG RDATA (type covered, algorithm, labels,
  * original TTL = rr->ttl, expiration, inception, key tag, signer name =
  * the key owner lowercased, signature; RFC 4034 3.1) to out.
