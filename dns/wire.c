@@ -442,3 +442,37 @@ dns_reply_error(uint8_t *buf, size_t cap, const struct dns_query *q, bool with_q
 	buf[3] = (uint8_t)((buf[3] & 0xf0) | (rcode & 0x0f));
 	return (int)len;
 }
+
+int
+dns_msg_find_last_rr(const uint8_t *msg, size_t len, uint16_t type, bool anywhere, size_t *pos)
+{
+	uint8_t name[DNS_NAME_MAXLEN];
+	size_t p = DNS_HDR_LEN, nlen;
+
+	*pos = 0;
+	if (len < DNS_HDR_LEN)
+		return DNS_EMALFORMED;
+	for (unsigned i = dns_get16(msg + 4); i > 0; i--) {
+		if (dns_name_unpack(msg, len, &p, name, &nlen) < 0 || len - p < 4)
+			return DNS_EMALFORMED;
+		p += 4;
+	}
+	unsigned ar_first = (unsigned)dns_get16(msg + 6) + dns_get16(msg + 8);
+	unsigned total = ar_first + dns_get16(msg + 10);
+	for (unsigned i = 0; i < total; i++) {
+		size_t start = p;
+		if (dns_name_unpack(msg, len, &p, name, &nlen) < 0 || len - p < 10)
+			return DNS_EMALFORMED;
+		uint16_t rdlen = dns_get16(msg + p + 8);
+		if (dns_get16(msg + p) == type && (anywhere || i >= ar_first)) {
+			if (i + 1 != total || i < ar_first)
+				return DNS_EMALFORMED;
+			*pos = start;
+		}
+		p += 10;
+		if (len - p < rdlen)
+			return DNS_EMALFORMED;
+		p += rdlen;
+	}
+	return p == len ? 0 : DNS_EMALFORMED;
+}

@@ -81,6 +81,18 @@ struct dns_query {
  */
 int dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *q);
 
+/*
+ * Find a message's transaction signature (TSIG, RFC 8945 5.1; SIG(0), RFC
+ * 2931 3.1): the RR of type type that must be the last RR of the
+ * additional section. Every RR is walked, and the message must end right
+ * after the last. With anywhere, an RR of that type elsewhere (another
+ * section, or not last) makes the message malformed; without it, only the
+ * additional section counts. *pos is the RR's offset, or 0 when there is
+ * none. Returns 0 or DNS_EMALFORMED.
+ */
+int dns_msg_find_last_rr(const uint8_t *msg, size_t len, uint16_t type, bool anywhere,
+			 size_t *pos);
+
 /* Compression table size: names written to the message that later names may point to. */
 #define DNS_COMP_MAX 32
 

@@ -137,42 +137,6 @@ ksync_sig0_sign(uint8_t *msg, size_t len, size_t cap, const struct sign_key *key
 }
 
 /*
- * Find the SIG RR: the last RR of the additional section and the only SIG
- * there. Sets *sig_pos to its offset or to 0 when there is none.
- */
-static int
-find_sig(const uint8_t *msg, size_t len, size_t *sig_pos)
-{
-	uint8_t name[DNS_NAME_MAXLEN];
-	size_t pos = DNS_HDR_LEN, nlen;
-
-	*sig_pos = 0;
-	for (unsigned i = dns_get16(msg + 4); i > 0; i--) {
-		if (dns_name_unpack(msg, len, &pos, name, &nlen) < 0 || len - pos < 4)
-			return DNS_EMALFORMED;
-		pos += 4;
-	}
-	unsigned ar_first = (unsigned)dns_get16(msg + 6) + dns_get16(msg + 8);
-	unsigned total = ar_first + dns_get16(msg + ARCOUNT_OFS);
-	for (unsigned i = 0; i < total; i++) {
-		size_t start = pos;
-		if (dns_name_unpack(msg, len, &pos, name, &nlen) < 0 || len - pos < 10)
-			return DNS_EMALFORMED;
-		uint16_t rdlen = dns_get16(msg + pos + 8);
-		if (dns_get16(msg + pos) == DNS_T_SIG && i >= ar_first) {
-			if (i + 1 != total)
-				return DNS_EMALFORMED;
-			*sig_pos = start;
-		}
-		pos += 10;
-		if (len - pos < rdlen)
-			return DNS_EMALFORMED;
-		pos += rdlen;
-	}
-	return pos == len ? 0 : DNS_EMALFORMED;
-}
-
-/*
  * Read the SIG(0) RR at r->sig_pos into r; *rdata, *hlen: its RDATA and the
  * length of the part before the signature.
  */
@@ -231,7 +195,7 @@ ksync_sig0_verify(const uint8_t *msg, size_t len, const struct sign_key *const *
 	size_t hlen;
 
 	memset(r, 0, sizeof(*r));
-	if (len < DNS_HDR_LEN || find_sig(msg, len, &r->sig_pos) < 0)
+	if (dns_msg_find_last_rr(msg, len, DNS_T_SIG, false, &r->sig_pos) < 0)
 		return fail(r, DNS_R_FORMERR, 0);
 	if (r->sig_pos == 0)
 		return DNS_ENOTFOUND;

@@ -296,54 +296,6 @@ ksync_tsig_sign(uint8_t *msg, size_t len, size_t cap, const struct ksync_tsig_ke
 	return tsig_append(msg, len, cap, key, &v, request_mac, request_mac_len, mac, outlen);
 }
 
-/* Skip the question section; on success *pos is past it. */
-static int
-skip_question(const uint8_t *msg, size_t len, size_t *pos)
-{
-	uint8_t name[DNS_NAME_MAXLEN];
-	size_t nlen;
-
-	for (unsigned i = dns_get16(msg + 4); i > 0; i--) {
-		if (dns_name_unpack(msg, len, pos, name, &nlen) < 0 || len - *pos < 4)
-			return DNS_EMALFORMED;
-		*pos += 4;
-	}
-	return 0;
-}
-
-/*
- * Find the TSIG RR: the last RR of the additional section, and the only
- * TSIG. Sets *tsig_pos to its offset or to 0 when there is none.
- */
-static int
-find_tsig(const uint8_t *msg, size_t len, size_t *tsig_pos)
-{
-	uint8_t name[DNS_NAME_MAXLEN];
-	size_t pos = DNS_HDR_LEN, nlen;
-
-	*tsig_pos = 0;
-	if (skip_question(msg, len, &pos) < 0)
-		return DNS_EMALFORMED;
-	unsigned ar_first = (unsigned)dns_get16(msg + 6) + dns_get16(msg + 8);
-	unsigned total = ar_first + dns_get16(msg + ARCOUNT_OFS);
-	for (unsigned i = 0; i < total; i++) {
-		size_t start = pos;
-		if (dns_name_unpack(msg, len, &pos, name, &nlen) < 0 || len - pos < 10)
-			return DNS_EMALFORMED;
-		uint16_t rdlen = dns_get16(msg + pos + 8);
-		if (dns_get16(msg + pos) == DNS_T_TSIG) {
-			if (i + 1 != total || i < ar_first)
-				return DNS_EMALFORMED;
-			*tsig_pos = start;
-		}
-		pos += 10;
-		if (len - pos < rdlen)
-			return DNS_EMALFORMED;
-		pos += rdlen;
-	}
-	return pos == len ? 0 : DNS_EMALFORMED;
-}
-
 /* Read the TSIG RR at r->tsig_pos into r; other data is returned by pointer. */
 static int
 parse_tsig(const uint8_t *msg, size_t len, struct ksync_tsig_result *r, const uint8_t **other,
@@ -402,7 +354,7 @@ ksync_tsig_verify(const uint8_t *msg, size_t len, const struct ksync_tsig_key *k
 	memset(r, 0, sizeof(*r));
 	if (len < DNS_HDR_LEN)
 		return fail(r, DNS_R_FORMERR, 0);
-	if (find_tsig(msg, len, &r->tsig_pos) < 0)
+	if (dns_msg_find_last_rr(msg, len, DNS_T_TSIG, true, &r->tsig_pos) < 0)
 		return fail(r, DNS_R_FORMERR, 0);
 	if (r->tsig_pos == 0)
 		return DNS_ENOTFOUND;

@@ -1008,6 +1008,57 @@ test_builder_mark(void)
 	ok(q.ancount == 1 && q.arcount == 1, "reply after rollback: 1 answer, 1 additional");
 }
 
+/* An RR at m[*n]: root owner, type, class IN, TTL 0, rdlen octets of zeros. */
+static void
+put_rr(uint8_t *m, size_t *n, uint16_t type, uint16_t rdlen)
+{
+	m[(*n)++] = 0;
+	dns_put16(m + *n, type);
+	dns_put16(m + *n + 2, DNS_C_IN);
+	dns_put32(m + *n + 4, 0);
+	dns_put16(m + *n + 8, rdlen);
+	memset(m + *n + 10, 0, rdlen);
+	*n += 10 + rdlen;
+}
+
+/* dns_msg_find_last_rr: the TSIG/SIG(0) position rules. */
+static void
+test_find_last_rr(void)
+{
+	uint8_t m[256];
+	size_t n, pos;
+
+	/* Header with no question, one answer (A), two additional (OPT, then TSIG). */
+	memset(m, 0, DNS_HDR_LEN);
+	dns_put16(m + 6, 1);
+	dns_put16(m + 10, 2);
+	n = DNS_HDR_LEN;
+	put_rr(m, &n, DNS_T_A, 4);
+	size_t opt = n;
+	put_rr(m, &n, DNS_T_OPT, 0);
+	size_t last = n;
+	put_rr(m, &n, DNS_T_TSIG, 6);
+	is_int(dns_msg_find_last_rr(m, n, DNS_T_TSIG, true, &pos), 0, "last RR found");
+	is_int(pos, last, "  at its offset");
+	is_int(dns_msg_find_last_rr(m, n, DNS_T_SIG, false, &pos), 0, "none of another type");
+	is_int(pos, 0, "  offset 0");
+	is_int(dns_msg_find_last_rr(m, n, DNS_T_OPT, true, &pos), DNS_EMALFORMED,
+	       "the type in the additional section but not last: malformed");
+	is_int(dns_msg_find_last_rr(m, n, DNS_T_A, true, &pos), DNS_EMALFORMED,
+	       "the type in another section, anywhere: malformed");
+	is_int(dns_msg_find_last_rr(m, n, DNS_T_A, false, &pos), 0,
+	       "the type in another section, additional only: not counted");
+	is_int(pos, 0, "  offset 0");
+	is_int(dns_msg_find_last_rr(m, n + 1, DNS_T_TSIG, true, &pos), DNS_EMALFORMED,
+	       "a trailing octet: malformed");
+	is_int(dns_msg_find_last_rr(m, n - 1, DNS_T_TSIG, true, &pos), DNS_EMALFORMED,
+	       "the last RR cut short: malformed");
+	is_int(dns_msg_find_last_rr(m, opt, DNS_T_TSIG, true, &pos), DNS_EMALFORMED,
+	       "fewer RRs than ARCOUNT says: malformed");
+	is_int(dns_msg_find_last_rr(m, DNS_HDR_LEN - 1, DNS_T_TSIG, true, &pos), DNS_EMALFORMED,
+	       "shorter than a header: malformed");
+}
+
 static void
 test_reply_error(void)
 {
@@ -1086,5 +1137,6 @@ main(void)
 	test_builder_opt_truncate();
 	test_builder_mark();
 	test_reply_error();
+	test_find_last_rr();
 	return tap_done();
 }
