@@ -212,6 +212,39 @@ dns_verdict(const uint8_t *dns, struct dp_pkt_info *info)
 	return verdict(info, DP_PKT_DNS, DP_PKT_R_NONE);
 }
 
+/*
+ * A UDP datagram to a served address (l4len octets at l4; src and dst its
+ * IP addresses): the checks IPv4 and IPv6 share, then the DNS verdict.
+ * bad_src: the source address cannot be answered. v6: the pseudo-header is
+ * IPv6's and a zero checksum is invalid (RFC 8200 8.1); over IPv4 it means
+ * none.
+ */
+static enum dp_pkt_class
+classify_udp(const struct dp_pkt_config *cfg, const uint8_t *src, const uint8_t *dst, bool v6,
+	     bool bad_src, const uint8_t *l4, size_t l4len, unsigned flags, struct dp_pkt_info *info)
+{
+	if (l4len < UDP_HLEN)
+		return DROP(UDP_LEN);
+	if (rd16(l4 + 2) != cfg->dns_port)
+		return EXCEPT(PORT);
+	if (rd16(l4 + 4) != l4len)
+		return DROP(UDP_LEN);
+	if (rd16(l4) == 0 || bad_src)
+		return DROP(BAD_SRC);
+	if (rd16(l4 + 6) == 0) {
+		if (v6)
+			return DROP(UDP_CKSUM);
+	} else if (!(flags & DP_PKT_RX_L4_CKSUM_GOOD)) {
+		uint64_t ph = v6 ? phdr6(src, dst, PROTO_UDP, (uint16_t)l4len)
+				 : phdr4(src, dst, PROTO_UDP, (uint16_t)l4len);
+		if (fold(sum_raw(ph, l4, l4len)) != 0xffff)
+			return DROP(UDP_CKSUM);
+	}
+	info->payload_off = (uint16_t)(info->l4_off + UDP_HLEN);
+	info->payload_len = (uint16_t)(l4len - UDP_HLEN);
+	return dns_verdict(l4 + UDP_HLEN, info);
+}
+
 static enum dp_pkt_class
 classify_ip4(const struct dp_pkt_config *cfg, const uint8_t *f, size_t len, unsigned flags,
 	     bool to_us, struct dp_pkt_info *info)
@@ -246,22 +279,9 @@ classify_ip4(const struct dp_pkt_config *cfg, const uint8_t *f, size_t len, unsi
 
 	const uint8_t *l4 = ip + ihl;
 	size_t l4len = tot - ihl;
-	if (ip[9] == PROTO_UDP) {
-		if (l4len < UDP_HLEN)
-			return DROP(UDP_LEN);
-		if (rd16(l4 + 2) != cfg->dns_port)
-			return EXCEPT(PORT);
-		if (rd16(l4 + 4) != l4len)
-			return DROP(UDP_LEN);
-		if (rd16(l4) == 0 || ip4_unanswerable(src))
-			return DROP(BAD_SRC);
-		if (rd16(l4 + 6) != 0 && !(flags & DP_PKT_RX_L4_CKSUM_GOOD) &&
-		    fold(sum_raw(phdr4(src, dst, PROTO_UDP, (uint16_t)l4len), l4, l4len)) != 0xffff)
-			return DROP(UDP_CKSUM);
-		info->payload_off = (uint16_t)(info->l4_off + UDP_HLEN);
-		info->payload_len = (uint16_t)(l4len - UDP_HLEN);
-		return dns_verdict(l4 + UDP_HLEN, info);
-	}
+	if (ip[9] == PROTO_UDP)
+		return classify_udp(cfg, src, dst, false, ip4_unanswerable(src), l4, l4len, flags,
+				    info);
 	if (ip[9] == PROTO_ICMP) {
 		if (l4len < 8)
 			return DROP(ICMP);
@@ -333,22 +353,8 @@ classify_ip6(const struct dp_pkt_config *cfg, const uint8_t *f, size_t len, unsi
 	if (ip[6] == PROTO_UDP) {
 		if (!unicast || !to_us)
 			return EXCEPT(MULTICAST);
-		if (l4len < UDP_HLEN)
-			return DROP(UDP_LEN);
-		if (rd16(l4 + 2) != cfg->dns_port)
-			return EXCEPT(PORT);
-		if (rd16(l4 + 4) != l4len)
-			return DROP(UDP_LEN);
-		if (rd16(l4) == 0 || ip6_unspecified(src))
-			return DROP(BAD_SRC);
-		if (rd16(l4 + 6) == 0)
-			return DROP(UDP_CKSUM);
-		if (!(flags & DP_PKT_RX_L4_CKSUM_GOOD) &&
-		    fold(sum_raw(phdr6(src, dst, PROTO_UDP, (uint16_t)l4len), l4, l4len)) != 0xffff)
-			return DROP(UDP_CKSUM);
-		info->payload_off = (uint16_t)(info->l4_off + UDP_HLEN);
-		info->payload_len = (uint16_t)(l4len - UDP_HLEN);
-		return dns_verdict(l4 + UDP_HLEN, info);
+		return classify_udp(cfg, src, dst, true, ip6_unspecified(src), l4, l4len, flags,
+				    info);
 	}
 	if (ip[6] == PROTO_ICMP6) {
 		if (l4len < 4)
