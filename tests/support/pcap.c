@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAGIC_US 0xa1b2c3d4u
 #define MAGIC_NS 0xa1b23c4du
@@ -72,5 +73,35 @@ out:
 	if (fp)
 		fclose(fp);
 	free(buf);
+	return rc;
+}
+
+struct load {
+	uint8_t *data;
+	size_t stride;
+	uint16_t *len;
+	unsigned max, n;
+};
+
+static int
+load_one(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct load *l = ctx;
+
+	if (l->n == l->max)
+		return -1;
+	memcpy(l->data + (size_t)l->n * l->stride, frame, len);
+	l->len[l->n++] = (uint16_t)len;
+	return 0;
+}
+
+int
+support_pcap_load(const char *path, uint8_t *data, size_t stride, uint16_t *len, unsigned max,
+		  unsigned *n)
+{
+	struct load l = { data, stride, len, max, 0 };
+	int rc = support_pcap_read(path, stride, load_one, &l);
+
+	*n = l.n;
 	return rc;
 }

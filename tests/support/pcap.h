@@ -36,4 +36,13 @@ int support_pcap_save(const char *path, const uint8_t *data, size_t stride,
 int support_pcap_read(const char *path, size_t max,
 		      int (*fn)(void *ctx, const uint8_t *frame, size_t len), void *ctx);
 
+/*
+ * The inverse of support_pcap_save: frame i of path into data + i * stride
+ * (at most stride octets) with its length in len[i], for at most max
+ * frames; *n is how many. Returns 0, or -1 as support_pcap_read does or
+ * when the file holds more than max frames.
+ */
+int support_pcap_load(const char *path, uint8_t *data, size_t stride, uint16_t *len,
+		      unsigned max, unsigned *n);
+
 #endif

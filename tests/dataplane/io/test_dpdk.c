@@ -72,24 +72,11 @@ write_pcap(const char *path, const struct frames *f)
 	return support_pcap_save(path, f->data[0], FRAME_MAX, f->len, f->n);
 }
 
-static int
-append_frame(void *ctx, const uint8_t *frame, size_t len)
-{
-	struct frames *f = ctx;
-
-	if (f->n == MAX_FRAMES)
-		return -1;
-	memcpy(f->data[f->n], frame, len);
-	f->len[f->n++] = (uint16_t)len;
-	return 0;
-}
-
 /* Read a pcap file into f; -1 on error. */
 static int
 read_pcap(const char *path, struct frames *f)
 {
-	f->n = 0;
-	return support_pcap_read(path, FRAME_MAX, append_frame, f);
+	return support_pcap_load(path, f->data[0], FRAME_MAX, f->len, MAX_FRAMES, &f->n);
 }
 
 static void

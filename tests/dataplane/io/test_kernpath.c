@@ -101,17 +101,6 @@ struct out {
 	uint8_t data[MAX_OUT][1518];
 };
 
-static int
-keep(void *ctx, const uint8_t *frame, size_t len)
-{
-	struct out *o = ctx;
-	if (o->n < MAX_OUT && len <= sizeof(o->data[0])) {
-		memcpy(o->data[o->n], frame, len);
-		o->len[o->n++] = (uint16_t)len;
-	}
-	return 0;
-}
-
 /* The tagged IPv4 frame from our address's port 53 to the client's port, or NULL. */
 static const uint8_t *
 find(const struct out *o, uint8_t proto, unsigned dport, size_t *l4len)
@@ -260,7 +249,8 @@ main(void)
 	dns_zoneset_free(zones);
 
 	struct out o = {0};
-	is_int(support_pcap_read(outp, sizeof(o.data[0]), keep, &o), 0, "output read: %u frames", o.n);
+	is_int(support_pcap_load(outp, o.data[0], sizeof(o.data[0]), o.len, MAX_OUT, &o.n), 0,
+	       "output read: %u frames", o.n);
 	size_t l4len = 0;
 	const uint8_t *f = find(&o, 6, SYN_PORT, &l4len);
 	ok(f != NULL, "a TCP segment from port 53 to the client");
