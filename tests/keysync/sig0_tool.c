@@ -15,21 +15,7 @@
 #include "dns/wire.h"
 #include "keysync/sig0.h"
 #include "sign/keyfile.h"
-
-static size_t
-unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s) / 2;
-	if (n > cap)
-		exit(2);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			exit(2);
-		out[i] = (uint8_t)v;
-	}
-	return n;
-}
+#include "tests/keysync/tool_hex.h"
 
 int
 main(int argc, char **argv)
@@ -60,8 +46,7 @@ main(int argc, char **argv)
 		rc = ksync_sig0_sign(msg, len, sizeof(msg), key, now, reqlen ? req : NULL, reqlen,
 				     &out);
 		if (rc == 0) {
-			for (size_t i = 0; i < out; i++)
-				printf("%02x", msg[i]);
+			puthex(msg, out);
 			printf("\n");
 		} else {
 			fprintf(stderr, "sign: %s\n", dns_strerror(rc));

@@ -17,28 +17,7 @@
 #include "dns/err.h"
 #include "dns/wire.h"
 #include "keysync/tsig.h"
-
-static size_t
-unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s) / 2;
-	if (n > cap)
-		exit(2);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			exit(2);
-		out[i] = (uint8_t)v;
-	}
-	return n;
-}
-
-static void
-puthex(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		printf("%02x", p[i]);
-}
+#include "tests/keysync/tool_hex.h"
 
 static int
 respond(const uint8_t *req, size_t len, uint64_t now, int verified, const struct ksync_tsig_result *r)
