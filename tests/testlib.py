@@ -6,6 +6,7 @@ Tests import it with:
     import testlib
 """
 
+import os
 import socket
 import subprocess
 import time
@@ -82,3 +83,32 @@ class Tap:
         """Print the plan; the process exit status."""
         print(f"1..{self.count}")
         return 1 if self.failed else 0
+
+
+def unbound_conf(tmp, interface, anchors, stubs, log, extra=()):
+    """Write a validating unbound's configuration into tmp and return its path.
+
+    It listens on interface port 53 (IPv4 only, one thread, in the
+    foreground's directory tmp), trusts the DS records in anchors, sends
+    each zone of stubs ((zone, address) pairs) to that address on port 53,
+    logs validation failures and SERVFAILs to log, and adds the lines of
+    extra to its server section.
+    """
+    anchor_path = os.path.join(tmp, 'anchors.ds')
+    with open(anchor_path, 'w') as f:
+        f.write(''.join(ds + '\n' for ds in anchors))
+    server = [
+        'interface: %s' % interface, 'port: 53', 'do-ip6: no',
+        'access-control: 127.0.0.0/8 allow', 'num-threads: 1', 'username: ""', 'chroot: ""',
+        'directory: "%s"' % tmp, 'pidfile: "%s/unbound.pid"' % tmp, 'use-syslog: no',
+        'logfile: "%s"' % log, 'verbosity: 1', 'val-log-level: 2', 'log-servfail: yes',
+        'module-config: "validator iterator"', 'target-fetch-policy: "0 0 0 0 0"',
+        'harden-referral-path: no', 'trust-anchor-file: "%s"' % anchor_path, *extra,
+    ]
+    path = os.path.join(tmp, 'unbound.conf')
+    with open(path, 'w') as f:
+        f.write('server:\n' + ''.join('  %s\n' % line for line in server))
+        f.write('remote-control:\n  control-enable: no\n')
+        for zone, addr in stubs:
+            f.write('stub-zone:\n  name: "%s"\n  stub-addr: %s@53\n' % (zone, addr))
+    return path

@@ -61,6 +61,7 @@ except ImportError:
     dns = None
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+import testlib  # noqa: E402
 from testlib import Tap, stop, tail, wait_for  # noqa: E402
 
 TOOLS = ['ip', 'ethtool', 'kdig', 'unbound', 'ldns-keygen', 'ldns-key2ds']
@@ -281,39 +282,9 @@ def delta(after, before, key):
 
 
 def unbound_conf(tmp, anchor, log):
-    anchors = os.path.join(tmp, 'anchor.ds')
-    with open(anchors, 'w') as f:
-        f.write(anchor + '\n')
-    path = os.path.join(tmp, 'unbound.conf')
-    with open(path, 'w') as f:
-        f.write(f'''server:
-  interface: {RESOLVER}
-  port: 53
-  do-ip6: no
-  access-control: 127.0.0.0/8 allow
-  num-threads: 1
-  username: ""
-  chroot: ""
-  directory: "{tmp}"
-  pidfile: "{tmp}/unbound.pid"
-  use-syslog: no
-  logfile: "{log}"
-  verbosity: 1
-  val-log-level: 2
-  log-servfail: yes
-  module-config: "validator iterator"
-  target-fetch-policy: "0 0 0 0 0"
-  harden-referral-path: no
-  cache-max-ttl: {RESOLVER_MAX_TTL}
-  cache-max-negative-ttl: {RESOLVER_MAX_TTL}
-  trust-anchor-file: "{anchors}"
-remote-control:
-  control-enable: no
-stub-zone:
-  name: "example.com"
-  stub-addr: {SRV4}@53
-''')
-    return path
+    return testlib.unbound_conf(tmp, RESOLVER, [anchor], [('example.com', SRV4)], log,
+                                ['cache-max-ttl: %d' % RESOLVER_MAX_TTL,
+                                 'cache-max-negative-ttl: %d' % RESOLVER_MAX_TTL])
 
 
 def resolve(name, rdtype, timeout=3):

@@ -47,6 +47,7 @@ except ImportError:
     dns = None
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+import testlib  # noqa: E402
 from testlib import Tap, stop, tail, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -185,37 +186,9 @@ class Setup:
         return path
 
     def unbound_conf(self, log):
-        anchors = os.path.join(self.tmp, 'anchors.ds')
-        with open(anchors, 'w') as f:
-            f.write(''.join(ds + '\n' for ds in self.anchor.values()))
-        path = os.path.join(self.tmp, 'unbound.conf')
-        stubs = ''.join('stub-zone:\n  name: "%s"\n  stub-addr: %s@53\n' % (z, SIGNER)
-                        for z in self.anchor)
-        with open(path, 'w') as f:
-            f.write(f'''server:
-  interface: {RESOLVER}
-  port: 53
-  do-ip6: no
-  access-control: 127.0.0.0/8 allow
-  num-threads: 1
-  username: ""
-  chroot: ""
-  directory: "{self.tmp}"
-  pidfile: "{self.tmp}/unbound.pid"
-  use-syslog: no
-  logfile: "{log}"
-  verbosity: 1
-  val-log-level: 2
-  log-servfail: yes
-  module-config: "validator iterator"
-  do-not-query-localhost: no
-  target-fetch-policy: "0 0 0 0 0"
-  harden-referral-path: no
-  trust-anchor-file: "{anchors}"
-remote-control:
-  control-enable: no
-{stubs}''')
-        return path
+        return testlib.unbound_conf(self.tmp, RESOLVER, self.anchor.values(),
+                                    [(z, SIGNER) for z in self.anchor], log,
+                                    ['do-not-query-localhost: no'])
 
     def delv_anchors(self):
         path = os.path.join(self.tmp, 'delv-anchors.conf')
