@@ -30,6 +30,46 @@
 #define CTL_SIGCACHE_MAX (1u << 24)
 #define CTL_SIGN_RATE_MAX 1000000
 
+/* Multi-signer defaults and limits (seconds unless said otherwise). */
+#define CTL_MS_PEERS_MAX 60              /* peers per zone (keysync/recset.h origin bits) */
+#define CTL_MS_POLL_DEFAULT 60
+#define CTL_MS_RETRY_MIN_DEFAULT 1
+#define CTL_MS_RETRY_MAX_DEFAULT 300
+#define CTL_MS_DELAY_DEFAULT 0
+#define CTL_MS_TIMEOUT_MS_DEFAULT 2000
+#define CTL_DNSKEY_TTL_DEFAULT 3600
+
+/*
+ * One peer signer of a zone: another provider's DNS server that receives
+ * our UPDATEs and queries, and sends us its own UPDATEs and NOTIFYs.
+ * Requests to it are signed with tsig or, when tsig is NULL, with the SIG(0)
+ * key pair sig0_key; its requests to us must carry tsig (the same key) or a
+ * SIG(0) made by the public key in sig0_peer.
+ */
+struct ctl_peer_conf {
+	char *name;        /* identity in logs, the store and sigedgectl: letters, digits,
+			      '-', '_', '.'; unique within the zone */
+	struct dp_listen addr; /* its DNS server (port CTL_PORT_DEFAULT when not given) */
+	char *tsig;        /* "[alg:]name:base64secret" (keysync/tsig.h), or NULL */
+	char *sig0_key;    /* our SIG(0) key pair (BIND key file path) for requests to it */
+	char *sig0_peer;   /* its SIG(0) public key (a .key file holding a KEY or DNSKEY RR) */
+	bool push;         /* send it our keys by UPDATE (default true) */
+	bool poll;         /* import its keys from its DNSKEY/CDS/CDNSKEY RRsets (default true) */
+};
+
+/* A zone's multi-signer settings. model 0: a single signer (no peers). */
+struct ctl_msigner_conf {
+	unsigned model;            /* 0, 1 or 2 (RFC 8901) */
+	struct ctl_peer_conf *peers;
+	size_t npeers;             /* at most CTL_MS_PEERS_MAX */
+	unsigned poll_interval;    /* between checks of each peer; CTL_MS_POLL_DEFAULT */
+	unsigned retry_min;        /* first retry after a failed check or UPDATE, doubling */
+	unsigned retry_max;        /* up to this */
+	unsigned delay;            /* propagation delay added to the DNSKEY TTL before a new
+				      key is used and to the largest TTL before an old one goes */
+	unsigned timeout_ms;       /* per request to a peer */
+};
+
 /* One configured zone. */
 struct ctl_zone_conf {
 	char *name;   /* apex as written by the operator */
@@ -39,6 +79,8 @@ struct ctl_zone_conf {
 	                 instead of compact answers (RFC 9824) */
 	int64_t sign_rate; /* signing budget (dp_zone_slot.sign_rate), 0: no limit;
 	                      ctl_opts_parse replaces -1 (not set) by the server's */
+	unsigned dnskey_ttl; /* TTL of DNSKEY, CDS and CDNSKEY; CTL_DNSKEY_TTL_DEFAULT */
+	struct ctl_msigner_conf ms;
 };
 
 /* What the command line asks for. */
@@ -91,6 +133,10 @@ struct ctl_config {
 	unsigned sign_rate;              /* zones' default signing budget, 0..CTL_SIGN_RATE_MAX */
 	char *control_path;              /* default: ctl_control_default_path() */
 	char *keydir;                    /* DNSSEC key files; NULL: every zone unsigned */
+	char *statedir;                  /* multi-signer stores; default: keydir */
+	struct dp_listen *keysync_listen; /* where the control thread takes UPDATE and
+					     NOTIFY from peers (UDP and TCP); none by default */
+	size_t nkeysync_listen;
 	bool pin;
 	enum ctl_log_level log_level;
 };
