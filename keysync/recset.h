@@ -38,7 +38,7 @@ extern "C" {
 #define KSYNC_ORIGIN_MAX 64
 
 struct ksync_rec {
-	uint16_t type;            /* DNS_TYPE_DNSKEY, _CDS, _CDNSKEY or _RRSIG */
+	uint16_t type;            /* DNS_T_DNSKEY, _CDS, _CDNSKEY or _RRSIG */
 	uint16_t rdlen;
 	uint32_t ttl;
 	uint64_t origins;         /* bit i: peer i claims the record; never 0 in a set */
