@@ -6,6 +6,7 @@
 #include "dns/err.h"
 #include "dns/rdata.h"
 #include "dns/wire.h"
+#include "keysync/msg.h"
 #include "keysync/update.h"
 
 /* Header offsets: ZOCOUNT, PRCOUNT, UPCOUNT and ADCOUNT reuse the query layout. */
@@ -179,20 +180,12 @@ int
 ksync_update_build_start(struct ksync_update_builder *b, uint8_t *buf, size_t cap, uint16_t id,
 			 const uint8_t *zone)
 {
-	size_t zlen = dns_name_len(zone);
-
-	if (cap < DNS_HDR_LEN + zlen + 4)
-		return DNS_ESPACE;
-	memset(buf, 0, DNS_HDR_LEN);
-	dns_put16(buf, id);
-	dns_put16(buf + 2, DNS_OP_UPDATE << 11);
-	dns_put16(buf + ZOCOUNT_OFS, 1);
-	memcpy(buf + DNS_HDR_LEN, zone, zlen);
-	dns_put16(buf + DNS_HDR_LEN + zlen, DNS_T_SOA);
-	dns_put16(buf + DNS_HDR_LEN + zlen + 2, DNS_C_IN);
+	int n = ksync_msg_request(buf, cap, id, DNS_OP_UPDATE, zone, DNS_T_SOA);
+	if (n < 0)
+		return n;
 	b->buf = buf;
 	b->cap = cap;
-	b->len = DNS_HDR_LEN + zlen + 4;
+	b->len = (size_t)n;
 	b->section = 0;
 	return 0;
 }

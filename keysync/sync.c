@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "keysync/sync.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/rdata.h"
+#include "dns/wire.h"
+#include "sign/key.h"
+
+/* One of our records a peer was seen holding, and since when. */
+struct ksync_held {
+	uint16_t type, rdlen;
+	uint8_t *rdata;
+	int64_t since;
+};
+
+#define BIT(i) ((uint64_t)1 << (i))
+
+int
+ksync_zone_init(struct ksync_zone *z, unsigned model, const struct ksync_timing *t,
+		size_t npeers, const bool *push, const bool *poll)
+{
+	memset(z, 0, sizeof(*z));
+	if (npeers > KSYNC_PEERS_MAX)
+		return -EINVAL;
+	z->peers = calloc(npeers ? npeers : 1, sizeof(*z->peers));
+	if (!z->peers)
+		return -ENOMEM;
+	z->model = model;
+	z->timing = *t;
+	z->npeers = npeers;
+	for (size_t i = 0; i < npeers; i++) {
+		z->peers[i].push = push[i];
+		z->peers[i].poll = poll[i];
+	}
+	return 0;
+}
+
+static void
+held_free(struct ksync_peer *p)
+{
+	for (size_t i = 0; i < p->nheld; i++)
+		free(p->held[i].rdata);
+	free(p->held);
+	p->held = NULL;
+	p->nheld = 0;
+}
+
+void
+ksync_zone_free(struct ksync_zone *z)
+{
+	for (size_t i = 0; i < z->npeers; i++)
+		held_free(&z->peers[i]);
+	free(z->peers);
+	ksync_recset_free(&z->imported);
+	ksync_recset_free(&z->contributed);
+	memset(z, 0, sizeof(*z));
+}
+
+void
+ksync_peer_poke(struct ksync_zone *z, size_t peer, int64_t now)
+{
+	struct ksync_peer *p = &z->peers[peer];
+	if (p->phase == KSYNC_IDLE)
+		p->next_check = now;
+	else
+		p->again = true;
+}
+
+int
+ksync_zone_set_own(struct ksync_zone *z, const struct ksync_recset *own, int64_t now)
+{
+	struct ksync_recset next;
+	if (ksync_recset_dup(&z->contributed, &next) != 0)
+		return -ENOMEM;
+	int rc = 0;
+	/* Withdraw SELF from what is no longer ours (backwards: deleting shifts). */
+	for (size_t i = next.n; i-- > 0;) {
+		const struct ksync_rec *r = &next.v[i];
+		if ((r->origins & BIT(KSYNC_SELF)) && ksync_recset_find(own, r->type, r->rdata,
+									r->rdlen) < 0)
+			ksync_recset_del(&next, r->type, r->rdata, r->rdlen, KSYNC_SELF);
+	}
+	for (size_t i = 0; rc >= 0 && i < own->n; i++) {
+		const struct ksync_rec *r = &own->v[i];
+		rc = ksync_recset_add(&next, r->type, r->ttl, r->rdata, r->rdlen, KSYNC_SELF);
+	}
+	if (rc < 0) {
+		ksync_recset_free(&next);
+		return -ENOMEM;
+	}
+	if (ksync_recset_equal(&next, &z->contributed)) {
+		ksync_recset_free(&next);
+		return 0;
+	}
+	ksync_recset_free(&z->contributed);
+	z->contributed = next;
+	for (size_t i = 0; i < z->npeers; i++)
+		if (z->peers[i].push)
+			ksync_peer_poke(z, i, now);
+	return 1;
+}
+
+/* Whether rdata is in the RRset rs. */
+static bool
+rrset_has(const struct dns_rrset *rs, const uint8_t *rdata, uint16_t rdlen)
+{
+	uint32_t pos = 0;
+	uint16_t len;
+	for (const uint8_t *rd; (rd = dns_rrset_next(rs, &pos, &len));)
+		if (len == rdlen && memcmp(rd, rdata, len) == 0)
+			return true;
+	return false;
+}
+
+/* The observed (or served) RRset of a key type; NULL for other types. */
+static const struct dns_rrset *
+observed_rrset(const struct ksync_observed *o, uint16_t type)
+{
+	switch (type) {
+	case DNS_T_DNSKEY: return &o->dnskey;
+	case DNS_T_CDS: return &o->cds;
+	case DNS_T_CDNSKEY: return &o->cdnskey;
+	default: return NULL;
+	}
+}
+
+static bool
+keep_observed(void *arg, const uint8_t *rdata, uint16_t rdlen)
+{
+	return rrset_has(arg, rdata, rdlen);
+}
+
+static bool
+keep_none(void *arg, const uint8_t *rdata, uint16_t rdlen)
+{
+	(void)arg, (void)rdata, (void)rdlen;
+	return false;
+}
+
+static const uint16_t key_types[] = { DNS_T_DNSKEY, DNS_T_CDS, DNS_T_CDNSKEY };
+#define NKEY_TYPES (sizeof(key_types) / sizeof(key_types[0]))
+
+/*
+ * Import into next the peer's records of obs that are worth importing and
+ * not ours, and withdraw its claims on what it no longer serves. A DNSKEY
+ * is imported only when it signs zone data (no SEP flag) and is not
+ * revoked: model 2 needs the other providers' ZSKs, not their KSKs.
+ */
+static int
+import_observed(const struct ksync_zone *z, size_t peer, const struct ksync_observed *obs,
+		struct ksync_recset *next)
+{
+	for (size_t t = 0; t < NKEY_TYPES; t++) {
+		const struct dns_rrset *rs = observed_rrset(obs, key_types[t]);
+		uint32_t pos = 0;
+		uint16_t len;
+		for (const uint8_t *rd; (rd = dns_rrset_next(rs, &pos, &len));) {
+			if (ksync_recset_find(&z->contributed, rs->type, rd, len) >= 0)
+				continue;
+			if (rs->type == DNS_T_DNSKEY &&
+			    (len < 2 || (dns_get16(rd) & (SIGN_FLAG_SEP | SIGN_FLAG_REVOKE))))
+				continue;
+			if (ksync_recset_add(next, rs->type, rs->ttl, rd, len, (unsigned)peer) < 0)
+				return -ENOMEM;
+		}
+		ksync_recset_withdraw(next, (unsigned)peer, key_types[t], keep_observed, (void *)rs);
+	}
+	return 0;
+}
+
+static struct ksync_held *
+held_find(const struct ksync_peer *p, const struct ksync_rec *r)
+{
+	for (size_t i = 0; i < p->nheld; i++)
+		if (p->held[i].type == r->type && p->held[i].rdlen == r->rdlen &&
+		    memcmp(p->held[i].rdata, r->rdata, r->rdlen) == 0)
+			return &p->held[i];
+	return NULL;
+}
+
+/*
+ * Mark in next which of our records the peer holds, drop those nobody
+ * holds any more that are not ours, and make the peer's new held list
+ * (*held, *nheld) keeping the time each was first seen.
+ */
+static int
+confirm_observed(const struct ksync_peer *p, size_t peer, const struct ksync_observed *obs,
+		 int64_t now, struct ksync_recset *next, struct ksync_held **held, size_t *nheld)
+{
+	*held = calloc(next->n ? next->n : 1, sizeof(**held));
+	*nheld = 0;
+	if (!*held)
+		return -ENOMEM;
+	for (size_t i = next->n; i-- > 0;) {
+		struct ksync_rec *r = &next->v[i];
+		if (!rrset_has(observed_rrset(obs, r->type), r->rdata, r->rdlen)) {
+			if (r->origins & BIT(peer))
+				ksync_recset_del(next, r->type, r->rdata, r->rdlen, (unsigned)peer);
+			continue;
+		}
+		r->origins |= BIT(peer);
+		const struct ksync_held *old = held_find(p, r);
+		struct ksync_held *h = &(*held)[(*nheld)++];
+		h->rdata = malloc(r->rdlen);
+		if (!h->rdata)
+			return -ENOMEM;
+		memcpy(h->rdata, r->rdata, r->rdlen);
+		h->type = r->type;
+		h->rdlen = r->rdlen;
+		h->since = old ? old->since : now;
+	}
+	return 0;
+}
+
+/* What an UPDATE to the peer must add and delete, from next. */
+static void
+diff_make(const struct ksync_recset *next, size_t peer, struct ksync_diff *d)
+{
+	d->nadd = d->ndel = 0;
+	for (size_t i = 0; i < next->n; i++) {
+		const struct ksync_rec *r = &next->v[i];
+		bool ours = r->origins & BIT(KSYNC_SELF), held = r->origins & BIT(peer);
+		if (ours && !held && d->nadd < KSYNC_DIFF_MAX)
+			d->add[d->nadd++] = r;
+		else if (!ours && held && d->ndel < KSYNC_DIFF_MAX)
+			d->del[d->ndel++] = r;
+	}
+}
+
+static void
+held_list_free(struct ksync_held *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(h[i].rdata);
+	free(h);
+}
+
+int
+ksync_peer_observed(struct ksync_zone *z, size_t peer, const struct ksync_observed *obs,
+		    int64_t now, struct ksync_diff *diff, bool *changed)
+{
+	struct ksync_peer *p = &z->peers[peer];
+	struct ksync_recset imp = { 0 }, con = { 0 };
+	struct ksync_held *held = NULL;
+	size_t nheld = 0;
+	int rc = 0;
+
+	diff->nadd = diff->ndel = 0;
+	*changed = false;
+	if (p->poll)
+		rc = ksync_recset_dup(&z->imported, &imp) ? -ENOMEM
+			: import_observed(z, peer, obs, &imp);
+	if (rc == 0 && p->push)
+		rc = ksync_recset_dup(&z->contributed, &con) ? -ENOMEM
+			: confirm_observed(p, peer, obs, now, &con, &held, &nheld);
+	if (rc < 0) {
+		ksync_recset_free(&imp);
+		ksync_recset_free(&con);
+		held_list_free(held, nheld);
+		ksync_peer_failed(z, peer, now, "out of memory");
+		return -ENOMEM;
+	}
+	if (p->poll) {
+		*changed = !ksync_recset_equal(&imp, &z->imported);
+		ksync_recset_free(&z->imported);
+		z->imported = imp;
+	}
+	if (p->push) {
+		*changed = *changed || !ksync_recset_equal(&con, &z->contributed);
+		ksync_recset_free(&z->contributed);
+		z->contributed = con;
+		held_free(p);
+		p->held = held;
+		p->nheld = nheld;
+		diff_make(&z->contributed, peer, diff);
+	}
+
+	uint32_t ttl = 0;
+	for (size_t t = 0; t < NKEY_TYPES; t++) {
+		const struct dns_rrset *rs = observed_rrset(obs, key_types[t]);
+		if (rs->count && rs->ttl > ttl)
+			ttl = rs->ttl;
+	}
+	p->ttl_seen = ttl;
+
+	bool pending = diff->nadd || diff->ndel;
+	if (pending && p->confirming) {
+		/* It said NOERROR to the last UPDATE and does not serve the result. */
+		p->confirming = false;
+		diff->nadd = diff->ndel = 0;
+		ksync_peer_failed(z, peer, now, "accepted our UPDATE but does not serve its records");
+		return 0;
+	}
+	p->confirming = false;
+	p->failures = 0;
+	p->backoff = 0;
+	p->error[0] = '\0';
+	p->last_ok = now;
+	if (pending) {
+		p->in_sync_since = 0;
+		p->phase = KSYNC_UPDATING;
+		return 1;
+	}
+	if (p->push && !p->in_sync_since)
+		p->in_sync_since = now;
+	p->phase = KSYNC_IDLE;
+	p->next_check = p->again ? now : now + z->timing.poll_interval;
+	p->again = false;
+	return 0;
+}
+
+void
+ksync_peer_failed(struct ksync_zone *z, size_t peer, int64_t now, const char *why)
+{
+	struct ksync_peer *p = &z->peers[peer];
+	unsigned b = p->backoff ? p->backoff * 2 : z->timing.retry_min;
+	p->backoff = b > z->timing.retry_max ? z->timing.retry_max : b;
+	p->failures++;
+	p->phase = KSYNC_IDLE;
+	p->confirming = false;
+	p->again = false;
+	p->next_check = now + p->backoff;
+	snprintf(p->error, sizeof(p->error), "%s", why);
+}
+
+void
+ksync_peer_updated(struct ksync_zone *z, size_t peer, int64_t now)
+{
+	struct ksync_peer *p = &z->peers[peer];
+	p->updates++;
+	p->phase = KSYNC_IDLE;
+	p->confirming = true;
+	p->again = false;
+	p->next_check = now;
+}
+
+long
+ksync_next_due(struct ksync_zone *z, int64_t now)
+{
+	for (size_t i = 0; i < z->npeers; i++) {
+		struct ksync_peer *p = &z->peers[i];
+		if (p->phase == KSYNC_IDLE && (p->push || p->poll) && p->next_check <= now) {
+			p->phase = KSYNC_CHECKING;
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+int64_t
+ksync_next_time(const struct ksync_zone *z)
+{
+	int64_t t = INT64_MAX;
+	for (size_t i = 0; i < z->npeers; i++) {
+		const struct ksync_peer *p = &z->peers[i];
+		if (p->phase == KSYNC_IDLE && (p->push || p->poll) && p->next_check < t)
+			t = p->next_check;
+	}
+	return t;
+}
+
+int64_t
+ksync_propagated(const struct ksync_zone *z, uint16_t type, const uint8_t *rdata,
+		 uint16_t rdlen, uint32_t *ttl)
+{
+	struct ksync_rec key = { .type = type, .rdlen = rdlen, .rdata = (uint8_t *)rdata };
+	int64_t at = 1;
+	uint32_t maxttl = 0;
+	for (size_t i = 0; i < z->npeers; i++) {
+		const struct ksync_peer *p = &z->peers[i];
+		if (!p->push)
+			continue;
+		const struct ksync_held *h = held_find(p, &key);
+		if (!h)
+			at = 0;
+		else if (at && h->since > at)
+			at = h->since;
+		if (p->ttl_seen > maxttl)
+			maxttl = p->ttl_seen;
+	}
+	if (ttl)
+		*ttl = maxttl;
+	return at;
+}
+
+/*
+ * RFC 2136 3.2.3: the prerequisite RRs "RRset exists (value dependent)" of
+ * type must make exactly the RRset served.
+ */
+static bool
+values_match(const struct ksync_update *u, uint16_t type, const struct dns_rrset *served)
+{
+	size_t distinct = 0;
+	for (size_t i = 0; i < u->nprereq; i++) {
+		const struct ksync_update_rr *a = &u->prereq[i];
+		if (a->kind != KSYNC_PREREQ_RRSET_EXISTS_VALUE || a->type != type)
+			continue;
+		if (!rrset_has(served, a->rdata, a->rdlen))
+			return false;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++) {
+			const struct ksync_update_rr *b = &u->prereq[j];
+			seen = b->kind == a->kind && b->type == type && b->rdlen == a->rdlen &&
+			       memcmp(b->rdata, a->rdata, a->rdlen) == 0;
+		}
+		distinct += !seen;
+	}
+	return distinct == served->count;
+}
+
+static uint8_t
+prereq_check(const struct ksync_update *u, const struct ksync_observed *served)
+{
+	for (size_t i = 0; i < u->nprereq; i++) {
+		const struct ksync_update_rr *a = &u->prereq[i];
+		const struct dns_rrset *rs = observed_rrset(served, a->type);
+		switch (a->kind) {
+		case KSYNC_PREREQ_RRSET_EXISTS:
+			if (!rs || !rs->count)
+				return DNS_R_NXRRSET;
+			break;
+		case KSYNC_PREREQ_RRSET_ABSENT:
+			if (rs && rs->count)
+				return DNS_R_YXRRSET;
+			break;
+		case KSYNC_PREREQ_RRSET_EXISTS_VALUE:
+			if (!rs || !values_match(u, a->type, rs))
+				return DNS_R_NXRRSET;
+			break;
+		case KSYNC_PREREQ_NAME_IN_USE:
+			break; /* the apex always is */
+		case KSYNC_PREREQ_NAME_ABSENT:
+			return DNS_R_YXDOMAIN;
+		}
+	}
+	return DNS_R_NOERROR;
+}
+
+uint8_t
+ksync_zone_update(const struct ksync_zone *z, size_t peer, const struct ksync_update *u,
+		  const struct ksync_observed *served, struct ksync_recset *out, bool *changed)
+{
+	*changed = false;
+	ksync_recset_init(out);
+	uint8_t rcode = prereq_check(u, served);
+	if (rcode != DNS_R_NOERROR)
+		return rcode;
+	if (ksync_recset_dup(&z->imported, out) != 0)
+		return DNS_R_SERVFAIL;
+	for (size_t i = 0; i < u->nupdate && rcode == DNS_R_NOERROR; i++) {
+		const struct ksync_update_rr *a = &u->update[i];
+		long own = ksync_recset_find(&z->contributed, a->type, a->rdata, a->rdlen);
+		switch (a->kind) {
+		case KSYNC_UPDATE_ADD:
+			if (own >= 0 && (z->contributed.v[own].origins & BIT(KSYNC_SELF)))
+				break;
+			if (ksync_recset_add(out, a->type, a->ttl, a->rdata, a->rdlen,
+					     (unsigned)peer) < 0)
+				rcode = DNS_R_SERVFAIL;
+			break;
+		case KSYNC_UPDATE_DELETE_RR:
+			if (ksync_recset_del(out, a->type, a->rdata, a->rdlen, (unsigned)peer) ==
+			    -EPERM)
+				rcode = DNS_R_REFUSED;
+			break;
+		case KSYNC_UPDATE_DELETE_RRSET:
+			ksync_recset_withdraw(out, (unsigned)peer, a->type, keep_none, NULL);
+			break;
+		case KSYNC_UPDATE_DELETE_NAME:
+			for (size_t t = 0; t < NKEY_TYPES; t++)
+				ksync_recset_withdraw(out, (unsigned)peer, key_types[t], keep_none,
+						      NULL);
+			break;
+		}
+	}
+	if (rcode != DNS_R_NOERROR) {
+		ksync_recset_free(out);
+		return rcode;
+	}
+	*changed = !ksync_recset_equal(out, &z->imported);
+	return DNS_R_NOERROR;
+}
+
+void
+ksync_zone_commit(struct ksync_zone *z, struct ksync_recset *next)
+{
+	ksync_recset_free(&z->imported);
+	z->imported = *next;
+	ksync_recset_init(next);
+}
+
+const char *
+ksync_peer_state_name(const struct ksync_peer *p)
+{
+	if (p->phase == KSYNC_CHECKING)
+		return "checking";
+	if (p->phase == KSYNC_UPDATING)
+		return "updating";
+	if (p->failures)
+		return "failing";
+	if (p->push ? p->in_sync_since != 0 : p->last_ok != 0)
+		return "in-sync";
+	return "pending";
+}
