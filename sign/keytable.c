@@ -130,14 +130,20 @@ revoked(const struct sign_key *k, unsigned state)
 	return (state & SIGN_KEY_REVOKED) || (sign_key_flags(k) & SIGN_FLAG_REVOKE);
 }
 
+/* Published, active and not revoked: a key that signs. */
+static bool
+signing(const struct sign_key *k, unsigned state)
+{
+	return (state & SIGN_KEY_PUBLISHED) && (state & SIGN_KEY_ACTIVE) && !revoked(k, state);
+}
+
 unsigned
 sign_key_roles(const struct sign_key *const *keys, const unsigned *states, size_t n, size_t i)
 {
 	size_t nsep = 0, nplain = 0;
 
 	for (size_t k = 0; k < n; k++) {
-		unsigned st = state_of(states, k);
-		if ((st & SIGN_KEY_PUBLISHED) && (st & SIGN_KEY_ACTIVE) && !revoked(keys[k], st)) {
+		if (signing(keys[k], state_of(states, k))) {
 			bool sep = sign_key_flags(keys[k]) & SIGN_FLAG_SEP;
 			nsep += sep;
 			nplain += !sep;
@@ -164,6 +170,144 @@ sign_key_roles(const struct sign_key *const *keys, const unsigned *states, size_
 	return roles;
 }
 
+static bool
+given(const struct dns_rrset *rs)
+{
+	return rs && rs->count;
+}
+
+/* The imports of p are well formed and of one model. Returns 0 or -EINVAL. */
+static int
+imports_check(const struct sign_keytable_params *p, char *err, size_t errlen)
+{
+	const struct {
+		const struct dns_rrset *rs;
+		uint16_t type;
+		const char *name;
+	} extra[] = { { p->extra_dnskey, DNS_T_DNSKEY, "DNSKEY" }, { p->extra_cds, DNS_T_CDS, "CDS" },
+		      { p->extra_cdnskey, DNS_T_CDNSKEY, "CDNSKEY" } };
+
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		if (!given(extra[i].rs))
+			continue;
+		if (p->signed_keys)
+			return dns_errf(err, errlen, -EINVAL,
+					"extra %s records beside a signed DNSKEY RRset", extra[i].name);
+		if (sign_rrset_wellformed(extra[i].rs, extra[i].type) < 0)
+			return dns_errf(err, errlen, -EINVAL, "malformed extra %s RRset",
+					extra[i].name);
+	}
+	return p->signed_keys ? sign_dnskeyset_wellformed(p->signed_keys, err, errlen) : 0;
+}
+
+/* Append the RDATAs of rs (NULL: none) to v[n..]; returns the new n. */
+static size_t
+blobs_add(struct blob *v, size_t n, const struct dns_rrset *rs)
+{
+	uint32_t pos = 0;
+	uint16_t len;
+	const uint8_t *rd;
+
+	while (given(rs) && (rd = dns_rrset_next(rs, &pos, &len)) != NULL)
+		v[n++] = (struct blob){ rd, len };
+	return n;
+}
+
+/* Copy src to dst with its RDATAs at b; returns the octets used. */
+static size_t
+rrset_copy(struct dns_rrset *dst, const struct dns_rrset *src, uint8_t *b)
+{
+	memcpy(b, src->rdata, src->rdlen);
+	*dst = *src;
+	dst->rdata = b;
+	return src->rdlen;
+}
+
+/* What the table's own DNSKEY, CDS and CDNSKEY RRsets hold and who signs them (not model 1). */
+struct own_keys {
+	const struct sign_key **pub;  /* in DNSKEY */
+	size_t npub;
+	const struct sign_key **cds;  /* in CDS and CDNSKEY; none without publish_cds */
+	size_t ncds;
+	struct sign_signer **ksig;    /* the key-signing keys' signers */
+	size_t nksk;
+	struct blob *v;               /* room for the RDATAs of the largest RRset */
+	uint8_t *ds;                  /* room for ncds DS RDATAs */
+};
+
+/*
+ * Fill and sign t's DNSKEY, CDS and CDNSKEY RRsets from o and p's extra
+ * records, their RDATAs and RRSIGs at b. Returns 0 or an error.
+ */
+static int
+own_key_rrsets(struct sign_keytable *t, const struct sign_keytable_params *p,
+	       const struct own_keys *o, uint8_t *b, uint32_t inception, uint32_t expiration,
+	       char *err, size_t errlen)
+{
+	uint32_t ttl = p->dnskey_ttl ? p->dnskey_ttl : 3600;
+	struct blob *v = o->v;
+	uint8_t *scratch;
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < o->npub; i++)
+		v[i].p = sign_key_dnskey(o->pub[i], &v[i].len);
+	n = blobs_add(v, o->npub, p->extra_dnskey);
+	rrset_fill(&t->dnskey, DNS_T_DNSKEY, ttl, v, n, b);
+	b += t->dnskey.rdlen;
+	if (p->publish_cds) {
+		for (n = 0; n < o->ncds; n++) {
+			rc = sign_key_ds(o->cds[n], SIGN_DIGEST_SHA256, o->ds + n * SIGN_DS_MAXLEN,
+					 SIGN_DS_MAXLEN);
+			if (rc < 0)
+				return dns_errf(err, errlen, rc, "key %u: no CDS: %s",
+						sign_key_tag(o->cds[n]), dns_strerror(rc));
+			v[n] = (struct blob){ o->ds + n * SIGN_DS_MAXLEN, (size_t)rc };
+		}
+		n = blobs_add(v, n, p->extra_cds);
+		if (n) {
+			rrset_fill(&t->cds, DNS_T_CDS, ttl, v, n, b);
+			b += t->cds.rdlen;
+		}
+		for (n = 0; n < o->ncds; n++)
+			v[n].p = sign_key_dnskey(o->cds[n], &v[n].len);
+		n = blobs_add(v, n, p->extra_cdnskey);
+		if (n) {
+			rrset_fill(&t->cdnskey, DNS_T_CDNSKEY, ttl, v, n, b);
+			b += t->cdnskey.rdlen;
+		}
+	}
+
+	struct {
+		const struct dns_rrset *rs;
+		struct dns_rrset *sig;
+	} sets[] = { { &t->dnskey, &t->dnskey_sig }, { &t->cds, &t->cds_sig },
+		     { &t->cdnskey, &t->cdnskey_sig } };
+	size_t scratch_cap = 0;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		struct sign_rrset_ref ref = sign_rrset_ref_of(t->apex, t->apex_len, sets[i].rs);
+		size_t need = sign_rrsig_scratch_size(&ref);
+		scratch_cap = need > scratch_cap ? need : scratch_cap;
+	}
+	scratch = malloc(scratch_cap);
+	if (!scratch)
+		return dns_errf(err, errlen, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		if (sets[i].rs->count == 0)
+			continue;
+		rc = rrset_sign(sets[i].sig, t->apex, t->apex_len, sets[i].rs, o->ksig, o->nksk,
+				inception, expiration, scratch, scratch_cap, b);
+		if (rc < 0) {
+			rc = dns_errf(err, errlen, rc, "signing the apex key RRsets: %s",
+				      dns_strerror(rc));
+			break;
+		}
+		b += sets[i].sig->rdlen;
+	}
+	free(scratch);
+	return rc;
+}
+
 /*
  * Everything but the worker signers' OpenSSL state lives in one allocation:
  * the struct, the worker signer pointers, then the apex and the six RRsets.
@@ -172,16 +316,17 @@ int
 sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable **out,
 		    char *err, size_t errlen)
 {
+	const struct sign_dnskeyset *imp = p->signed_keys;
 	const struct sign_key *zsk[SIGN_KEYTABLE_MAXZSK];
 	const struct sign_key **ksk = NULL, **cdsk = NULL, **pubk = NULL;
 	struct sign_key **rev = NULL;
 	struct sign_signer **ksig = NULL;
 	unsigned *roles = NULL;
 	struct blob *v = NULL;
-	uint8_t *ds = NULL, *scratch = NULL;
+	uint8_t *ds = NULL;
 	struct sign_keytable *t = NULL;
 	size_t npub = 0, npk = 0, nzsk = 0, nksk = 0, ncds = 0;
-	size_t dnskey_len = 0, sig_len = 0, cdnskey_len = 0, cds_len = 0;
+	size_t dnskey_len = 0, sig_len = 0, cdnskey_len = 0, cds_len = 0, nv = 0;
 	uint32_t inception, expiration, neg_ttl;
 	int rc;
 
@@ -196,12 +341,16 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 		return dns_errf(err, errlen, -EINVAL, "bad signature validity policy");
 	if (soa_neg_ttl(p->zone, &neg_ttl) < 0)
 		return dns_errf(err, errlen, -EINVAL, "the zone has no usable SOA");
+	rc = imports_check(p, err, errlen);
+	if (rc < 0)
+		return rc;
 	roles = calloc(p->nkeys, sizeof(*roles));
 	if (!roles)
 		return dns_errf(err, errlen, -ENOMEM, "out of memory");
 
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const struct sign_key *k = p->keys[i];
+		unsigned st = state_of(p->states, i);
 
 		if (!sign_key_has_private(k)) {
 			rc = dns_errf(err, errlen, -EINVAL, "key %u (algorithm %u) has no private part",
@@ -213,8 +362,12 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 				  sign_key_tag(k), sign_key_alg(k));
 			goto out;
 		}
-		roles[i] = sign_key_roles(p->keys, p->states, p->nkeys, i);
-		npub += (state_of(p->states, i) & SIGN_KEY_PUBLISHED) != 0;
+		/* Model 1: the zone owner signs the key RRsets, our keys sign the rest. */
+		if (imp)
+			roles[i] = signing(k, st) ? SIGN_ROLE_ZONE : 0;
+		else
+			roles[i] = sign_key_roles(p->keys, p->states, p->nkeys, i);
+		npub += (st & SIGN_KEY_PUBLISHED) != 0;
 		nzsk += (roles[i] & SIGN_ROLE_ZONE) != 0;
 	}
 	if (npub == 0 || nzsk == 0) {
@@ -229,12 +382,19 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 	}
 	nzsk = 0;
 
+	nv = p->nkeys;
+	if (given(p->extra_dnskey))
+		nv += p->extra_dnskey->count;
+	if (given(p->extra_cds))
+		nv += p->extra_cds->count;
+	if (given(p->extra_cdnskey))
+		nv += p->extra_cdnskey->count;
 	ksk = calloc(p->nkeys, sizeof(*ksk));
 	cdsk = calloc(p->nkeys, sizeof(*cdsk));
 	ksig = calloc(p->nkeys, sizeof(*ksig));
 	pubk = calloc(p->nkeys, sizeof(*pubk));
 	rev = calloc(p->nkeys, sizeof(*rev));
-	v = calloc(p->nkeys, sizeof(*v));
+	v = calloc(nv, sizeof(*v));
 	ds = malloc(p->nkeys * SIGN_DS_MAXLEN);
 	if (!ksk || !cdsk || !ksig || !pubk || !rev || !v || !ds) {
 		rc = dns_errf(err, errlen, -ENOMEM, "out of memory");
@@ -248,6 +408,11 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 
 		if (!(st & SIGN_KEY_PUBLISHED))
 			continue;
+		if (imp) {
+			if (roles[i] & SIGN_ROLE_ZONE)
+				zsk[nzsk++] = k;
+			continue;
+		}
 		/* Revoked by its timing: published and self-signed under the REVOKE flag. */
 		if ((st & SIGN_KEY_REVOKED) && !(sign_key_flags(k) & SIGN_FLAG_REVOKE)) {
 			rc = sign_key_dup(k, &rev[i]);
@@ -274,8 +439,21 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 			}
 		}
 	}
-	if (!p->publish_cds)
+	if (imp) {
+		dnskey_len = imp->dnskey->rdlen + imp->dnskey_sig->rdlen;
+		if (given(imp->cds))
+			cds_len = imp->cds->rdlen + imp->cds_sig->rdlen;
+		if (given(imp->cdnskey))
+			cdnskey_len = imp->cdnskey->rdlen + imp->cdnskey_sig->rdlen;
+	} else if (!p->publish_cds) {
 		ncds = cdnskey_len = cds_len = 0;
+	}
+	if (given(p->extra_dnskey))
+		dnskey_len += p->extra_dnskey->rdlen;
+	if (p->publish_cds && given(p->extra_cds))
+		cds_len += p->extra_cds->rdlen;
+	if (p->publish_cds && given(p->extra_cdnskey))
+		cdnskey_len += p->extra_cdnskey->rdlen;
 
 	for (size_t i = 0; i < nksk; i++) {
 		rc = sign_signer_new(ksk[i], &ksig[i]);
@@ -312,60 +490,25 @@ sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable *
 	memcpy(t->zsk, zsk, nzsk * sizeof(zsk[0]));
 	t->nworkers = p->nworkers;
 
-	uint32_t ttl = p->dnskey_ttl ? p->dnskey_ttl : 3600;
-
-	for (size_t i = 0; i < npk; i++)
-		v[i].p = sign_key_dnskey(pubk[i], &v[i].len);
-	rrset_fill(&t->dnskey, DNS_T_DNSKEY, ttl, v, npk, b);
-	b += t->dnskey.rdlen;
-	if (ncds) {
-		for (size_t i = 0; i < ncds; i++) {
-			rc = sign_key_ds(cdsk[i], SIGN_DIGEST_SHA256, ds + i * SIGN_DS_MAXLEN,
-					 SIGN_DS_MAXLEN);
-			if (rc < 0) {
-				rc = dns_errf(err, errlen, rc, "key %u: no CDS: %s",
-					  sign_key_tag(cdsk[i]), dns_strerror(rc));
-				goto out;
-			}
-			v[i] = (struct blob){ ds + i * SIGN_DS_MAXLEN, (size_t)rc };
-		}
-		rrset_fill(&t->cds, DNS_T_CDS, ttl, v, ncds, b);
-		b += t->cds.rdlen;
-		for (size_t i = 0; i < ncds; i++)
-			v[i].p = sign_key_dnskey(cdsk[i], &v[i].len);
-		rrset_fill(&t->cdnskey, DNS_T_CDNSKEY, ttl, v, ncds, b);
-		b += t->cdnskey.rdlen;
-	}
-
-	struct {
-		const struct dns_rrset *rs;
-		struct dns_rrset *sig;
-	} sets[] = { { &t->dnskey, &t->dnskey_sig }, { &t->cds, &t->cds_sig },
-		     { &t->cdnskey, &t->cdnskey_sig } };
-	size_t scratch_cap = 0;
-	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		struct sign_rrset_ref ref = sign_rrset_ref_of(apex, apex_len, sets[i].rs);
-		size_t n = sign_rrsig_scratch_size(&ref);
-		scratch_cap = n > scratch_cap ? n : scratch_cap;
-	}
-	scratch = malloc(scratch_cap);
-	if (!scratch) {
-		rc = dns_errf(err, errlen, -ENOMEM, "out of memory");
-		goto out;
-	}
 	sign_validity_window(&p->validity, p->now, &inception, &expiration);
+	/* In model 1 no RRSIG here is ours: the table expires as if one were. */
 	t->sigs_expire = expiration;
-	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		if (sets[i].rs->count == 0)
-			continue;
-		rc = rrset_sign(sets[i].sig, apex, apex_len, sets[i].rs, ksig, nksk, inception,
-				expiration, scratch, scratch_cap, b);
-		if (rc < 0) {
-			rc = dns_errf(err, errlen, rc, "signing the apex key RRsets: %s",
-				  dns_strerror(rc));
-			goto out;
+	if (imp) {
+		b += rrset_copy(&t->dnskey, imp->dnskey, b);
+		b += rrset_copy(&t->dnskey_sig, imp->dnskey_sig, b);
+		if (given(imp->cds)) {
+			b += rrset_copy(&t->cds, imp->cds, b);
+			b += rrset_copy(&t->cds_sig, imp->cds_sig, b);
 		}
-		b += sets[i].sig->rdlen;
+		if (given(imp->cdnskey)) {
+			b += rrset_copy(&t->cdnskey, imp->cdnskey, b);
+			b += rrset_copy(&t->cdnskey_sig, imp->cdnskey_sig, b);
+		}
+	} else {
+		struct own_keys o = { pubk, npk, cdsk, ncds, ksig, nksk, v, ds };
+		rc = own_key_rrsets(t, p, &o, b, inception, expiration, err, errlen);
+		if (rc < 0)
+			goto out;
 	}
 
 	for (size_t w = 0; w < p->nworkers; w++)
@@ -387,7 +530,6 @@ out:
 			sign_signer_free(ksig[i]);
 	for (size_t i = 0; rev && i < p->nkeys; i++)
 		sign_key_free(rev[i]);
-	free(scratch);
 	free(ds);
 	free(v);
 	free(rev);

@@ -3,7 +3,8 @@
  * Key tables: a zone's signing state as the workers see it (DESIGN.md 3).
  *
  * The control thread builds a complete table from the zone's keys, makes
- * the DNSKEY (and CDS/CDNSKEY) RRsets and their RRSIGs, prepares one signer
+ * the DNSKEY (and CDS/CDNSKEY) RRsets and their RRSIGs (or, in multi-signer
+ * model 1, takes the zone owner's signed ones as they are), prepares one signer
  * context per active zone-signing key for every worker, and publishes the
  * table with one release store into the zone's slot (dataplane/core). After
  * an epoch grace period the table it replaced is freed. A published table is
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #include "dns/zone.h"
+#include "sign/dnskeyset.h"
 #include "sign/key.h"
 #include "sign/rrsig.h"
 
@@ -57,13 +59,21 @@ struct sign_keytable {
 	 * Apex RRsets served from the table rather than from the zone file, each
 	 * with its RRSIG RRset (dns_rrset layout: RRSIG RDATAs made at build
 	 * time by the key-signing keys, valid for validity.lifetime from the
-	 * build). count == 0 when not published.
+	 * build; in model 1, the imported RRsets and RRSIGs, see signed_keys
+	 * below). count == 0 when not published.
 	 */
 	struct dns_rrset dnskey, dnskey_sig;
 	struct dns_rrset cds, cds_sig;
 	struct dns_rrset cdnskey, cdnskey_sig;
-	uint32_t sigs_expire;         /* earliest expiration among the RRSIGs above: the
-				       * control thread rebuilds the table well before it */
+	/*
+	 * Earliest expiration among the RRSIGs above that the table made: the
+	 * control thread rebuilds the table well before it. In model 1 the
+	 * table makes none and this is the build's expiration all the same
+	 * (now + lifetime, bucketed), so the rebuild timer keeps running; the
+	 * imported RRSIGs' own expiry is the importer's to watch
+	 * (sign_dnskeyset_check).
+	 */
+	uint32_t sigs_expire;
 
 	/* Active zone-signing keys (a CSK counts); every RRset is signed by each. */
 	unsigned nzsk;
@@ -89,6 +99,34 @@ struct sign_keytable_params {
 	unsigned nworkers;
 	uint64_t generation;
 	uint32_t now;                 /* for the RRSIGs made at build time */
+
+	/*
+	 * Multi-signer model 2 (MULTISIGNER.md 2): the other providers' DNSKEY,
+	 * CDS and CDNSKEY RDATAs (RRsets of those types, dns/zone.h layout;
+	 * NULL or count 0: none; copied into the table). They are merged into
+	 * the table's RRsets beside ours, in canonical order with duplicates
+	 * dropped, with TTL dnskey_ttl, and signed by our key-signing keys like
+	 * our own records. CDS and CDNSKEY, ours and imported, are published
+	 * only when publish_cds; each is published when it holds any record.
+	 * An imported DNSKEY never signs anything.
+	 */
+	const struct dns_rrset *extra_dnskey, *extra_cds, *extra_cdnskey;
+	/*
+	 * Multi-signer model 1: the zone owner's signed DNSKEY RRset (and
+	 * optionally CDS and CDNSKEY) with their RRSIGs, or NULL. When given,
+	 * the table serves them verbatim (copied, with their own TTLs) in
+	 * dnskey, dnskey_sig, cds, cds_sig, cdnskey, cdnskey_sig (CDS and
+	 * CDNSKEY not given: none published; publish_cds and dnskey_ttl do not
+	 * apply), and our keys sign zone data only: every published, active,
+	 * unrevoked key is a zone-signing key, SEP flag or not, and no key of
+	 * ours signs or is added to DNSKEY, CDS or CDNSKEY. The build checks
+	 * only that the RRsets are well formed (sign_dnskeyset_wellformed);
+	 * check the table with sign_dnskeyset_check(apex, signed_keys, t->zsk,
+	 * t->nzsk, now, ...) before publishing it. Giving both signed_keys and
+	 * any extra_* RRset is an error (-EINVAL): model 1 and 2 exclude each
+	 * other.
+	 */
+	const struct sign_dnskeyset *signed_keys;
 };
 
 /* What a key signs, see the rules below. */
@@ -121,10 +159,12 @@ unsigned sign_key_roles(const struct sign_key *const *keys, const unsigned *stat
  * self-signed), and nothing else; a revoked key without SEP signs nothing.
  * CDS (SHA-256) and CDNSKEY list the signing keys that sign DNSKEY and are
  * SIGN_KEY_SYNC, when publish_cds. DNSKEY, CDS and CDNSKEY RDATAs are in
- * canonical order, duplicates dropped.
+ * canonical order, duplicates dropped. With signed_keys (model 1) the roles
+ * differ, see there; sign_key_roles gives the roles without imports.
  * Returns 0, -EINVAL with err naming the reason (no key, no published key,
  * no signing key, more than SIGN_KEYTABLE_MAXZSK zone-signing keys, a key
- * without private part or for another zone), -ENOMEM, -EIO.
+ * without private part or for another zone, a malformed imported RRset,
+ * imports of both models), -ENOMEM, -EIO.
  */
 int sign_keytable_build(const struct sign_keytable_params *p, struct sign_keytable **out,
 			char *err, size_t errlen);
