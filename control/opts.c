@@ -8,9 +8,12 @@
 #include <libconfig.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "control/ctlproto.h"
@@ -18,6 +21,7 @@
 #include "dataplane/io/pkt.h"
 #include "dns/err.h"
 #include "dns/name.h"
+#include "keysync/tsig.h"
 
 /* Scalars the command line set; they override the configuration file. */
 enum {
@@ -35,7 +39,16 @@ enum {
 	SET_DPDK_TAP = 1 << 11,
 	SET_DPDK_PREFIX4 = 1 << 12,
 	SET_DPDK_PREFIX6 = 1 << 13,
+	SET_STATEDIR = 1 << 14,
 };
+
+/* Limits of the per-zone multi-signer settings (seconds unless said otherwise). */
+#define DNSKEY_TTL_MAX 604800
+#define MS_INTERVAL_MAX 86400    /* poll-interval, retry-min, retry-max */
+#define MS_DELAY_MAX 864000
+#define MS_TIMEOUT_MS_MIN 10
+#define MS_TIMEOUT_MS_MAX 60000
+#define PEER_NAME_MAX 63
 
 bool
 ctl_dpdk_available(void)
@@ -216,22 +229,152 @@ ctl_addr_format(const struct dp_listen *l, char *out, size_t cap)
 /* ---- lists in struct ctl_config ---- */
 
 static int
-listen_add(struct ctl_config *cfg, const struct dp_listen *l)
+addr_add(struct dp_listen **v, size_t *n, const struct dp_listen *l)
 {
-	struct dp_listen *v = realloc(cfg->listen, (cfg->nlisten + 1) * sizeof(*v));
-	if (!v)
+	struct dp_listen *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
 		return -ENOMEM;
-	v[cfg->nlisten++] = *l;
-	cfg->listen = v;
+	nv[(*n)++] = *l;
+	*v = nv;
 	return 0;
 }
 
+/* Move the address list *from (when it has entries) over *to. */
 static void
-listen_clear(struct ctl_config *cfg)
+addr_move(struct dp_listen **to, size_t *nto, struct dp_listen **from, size_t *nfrom)
 {
-	free(cfg->listen);
-	cfg->listen = NULL;
-	cfg->nlisten = 0;
+	if (!*nfrom)
+		return;
+	free(*to);
+	*to = *from;
+	*nto = *nfrom;
+	*from = NULL;
+	*nfrom = 0;
+}
+
+/* ---- multi-signer settings ---- */
+
+/* The numeric multi-signer settings, by their name in the file and in --multi-signer. */
+static const struct ms_setting {
+	const char *key;
+	unsigned min, max;
+	size_t off;
+} ms_settings[] = {
+	{ "poll-interval", 1, MS_INTERVAL_MAX, offsetof(struct ctl_msigner_conf, poll_interval) },
+	{ "retry-min", 1, MS_INTERVAL_MAX, offsetof(struct ctl_msigner_conf, retry_min) },
+	{ "retry-max", 1, MS_INTERVAL_MAX, offsetof(struct ctl_msigner_conf, retry_max) },
+	{ "delay", 0, MS_DELAY_MAX, offsetof(struct ctl_msigner_conf, delay) },
+	{ "timeout-ms", MS_TIMEOUT_MS_MIN, MS_TIMEOUT_MS_MAX,
+	  offsetof(struct ctl_msigner_conf, timeout_ms) },
+};
+#define MS_NSETTINGS (sizeof(ms_settings) / sizeof(ms_settings[0]))
+
+/* Index in ms_settings of key, or -1. */
+static int
+ms_setting_find(const char *key)
+{
+	for (size_t i = 0; i < MS_NSETTINGS; i++)
+		if (strcmp(ms_settings[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+static unsigned *
+ms_field(struct ctl_msigner_conf *ms, int i)
+{
+	return (unsigned *)((char *)ms + ms_settings[i].off);
+}
+
+/* A single signer with the default timings. */
+static void
+ms_init(struct ctl_msigner_conf *ms)
+{
+	*ms = (struct ctl_msigner_conf){
+		.poll_interval = CTL_MS_POLL_DEFAULT,
+		.retry_min = CTL_MS_RETRY_MIN_DEFAULT,
+		.retry_max = CTL_MS_RETRY_MAX_DEFAULT,
+		.delay = CTL_MS_DELAY_DEFAULT,
+		.timeout_ms = CTL_MS_TIMEOUT_MS_DEFAULT,
+	};
+}
+
+static void
+peer_free(struct ctl_peer_conf *p)
+{
+	free(p->name);
+	free(p->tsig);
+	free(p->sig0_key);
+	free(p->sig0_peer);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+ms_free(struct ctl_msigner_conf *ms)
+{
+	for (size_t i = 0; i < ms->npeers; i++)
+		peer_free(&ms->peers[i]);
+	free(ms->peers);
+	ms->peers = NULL;
+	ms->npeers = 0;
+}
+
+#define PEER_NAME_WHY "expected 1 to 63 letters, digits, '-', '_' or '.'"
+static bool
+peer_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > PEER_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("-_.", name[i]))
+			return false;
+	return true;
+}
+
+/* Index of the peer with this name (case-insensitive), or -1. */
+static long
+peer_find(const struct ctl_msigner_conf *ms, const char *name)
+{
+	for (size_t i = 0; i < ms->npeers; i++)
+		if (strcasecmp(ms->peers[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Append *p to ms->peers, taking what it owns (p is zeroed). */
+static int
+peer_add(struct ctl_msigner_conf *ms, struct ctl_peer_conf *p)
+{
+	struct ctl_peer_conf *v = realloc(ms->peers, (ms->npeers + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	ms->peers = v;
+	v[ms->npeers++] = *p;
+	memset(p, 0, sizeof(*p));
+	return 0;
+}
+
+/* Why the peer's authentication settings do not go together, or NULL. */
+static const char *
+peer_auth_why(const struct ctl_peer_conf *p)
+{
+	if (p->tsig && p->sig0_key)
+		return "give either a TSIG key (tsig) or a SIG(0) key pair (sig0-key), not both";
+	if (p->sig0_peer && !p->sig0_key)
+		return "sig0-peer needs sig0-key";
+	if (!p->tsig && !p->sig0_key)
+		return "needs a TSIG key (tsig) or a SIG(0) key pair (sig0-key)";
+	return NULL;
+}
+
+/* Check a TSIG key specification the way keysync/tsig.h reads it. */
+static int
+tsig_check(const char *spec, char *why, size_t whylen)
+{
+	struct ksync_tsig_key key;
+	int rc = ksync_tsig_key_parse(spec, &key, why, whylen);
+	OPENSSL_cleanse(&key, sizeof(key));
+	return rc;
 }
 
 /* Index of the zone with this apex (case-insensitive, final dot optional), or -1. */
@@ -259,7 +402,9 @@ zone_add(struct ctl_config *cfg, const char *name, const char *file)
 		free(f);
 		return -ENOMEM;
 	}
-	v[cfg->nzones++] = (struct ctl_zone_conf){ .name = n, .file = f, .sign_rate = -1 };
+	v[cfg->nzones] = (struct ctl_zone_conf){ .name = n, .file = f, .sign_rate = -1,
+						 .dnskey_ttl = CTL_DNSKEY_TTL_DEFAULT };
+	ms_init(&v[cfg->nzones++].ms);
 	return 0;
 }
 
@@ -336,9 +481,12 @@ ctl_config_free(struct ctl_config *cfg)
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		free(cfg->zones[i].name);
 		free(cfg->zones[i].file);
+		ms_free(&cfg->zones[i].ms);
 	}
 	free(cfg->zones);
 	free(cfg->listen);
+	free(cfg->keysync_listen);
+	free(cfg->statedir);
 	free(cfg->control_path);
 	free(cfg->keydir);
 	free(cfg->dpdk_tap);
@@ -395,10 +543,15 @@ conf_uint(struct conf_ctx *c, const config_setting_t *s, unsigned min, unsigned 
 	return 0;
 }
 
-/*
- * Errors name the line of the "listen" setting itself: libconfig numbers an
- * array element with the line of the token after it, which can be wrong.
- */
+static int
+conf_bool(struct conf_ctx *c, const config_setting_t *s, bool *out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return conf_err(c, s, "'%s' must be true or false", config_setting_name(s));
+	*out = config_setting_get_bool(s);
+	return 0;
+}
+
 /* Replace *out with path, prefixed with the configuration file's directory if relative. */
 static int
 conf_path(struct conf_ctx *c, const char *path, char **out)
@@ -413,29 +566,51 @@ conf_path(struct conf_ctx *c, const char *path, char **out)
 	return 0;
 }
 
+/* A non-empty path, relative to the configuration file's directory. */
 static int
-conf_listen_one(struct conf_ctx *c, const config_setting_t *listen, const config_setting_t *s)
+conf_path_setting(struct conf_ctx *c, const config_setting_t *s, char **out)
 {
+	const char *str = NULL;
+	int rc = conf_string(c, s, &str);
+	if (rc == 0 && str[0] == '\0')
+		rc = conf_err(c, s, "'%s' must not be empty", config_setting_name(s));
+	if (rc == 0)
+		rc = conf_path(c, str, out);
+	return rc;
+}
+
+/*
+ * One address of a list setting (listen or keysync-listen). Errors name the
+ * line of the setting itself: libconfig numbers an array element with the
+ * line of the token after it, which can be wrong.
+ */
+static int
+conf_addr_one(struct conf_ctx *c, const config_setting_t *list, const config_setting_t *s,
+	      struct dp_listen **v, size_t *n)
+{
+	const char *name = config_setting_name(list);
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return conf_err(c, listen, "'listen' entries must be strings like \"192.0.2.1:53\"");
+		return conf_err(c, list, "'%s' entries must be strings like \"192.0.2.1:53\"", name);
 	const char *text = config_setting_get_string(s);
 	struct dp_listen l;
 	char why[128];
 	if (ctl_addr_parse(text, &l, why, sizeof(why)) != 0)
-		return conf_err(c, listen, "invalid listen address '%s': %s", text, why);
-	return listen_add(c->cfg, &l);
+		return conf_err(c, list, "invalid %s address '%s': %s", name, text, why);
+	return addr_add(v, n, &l);
 }
 
+/* A string or a list of addresses, appended to *v. */
 static int
-conf_listen(struct conf_ctx *c, const config_setting_t *s)
+conf_addrs(struct conf_ctx *c, const config_setting_t *s, struct dp_listen **v, size_t *n)
 {
 	int t = config_setting_type(s);
 	if (t == CONFIG_TYPE_STRING)
-		return conf_listen_one(c, s, s);
+		return conf_addr_one(c, s, s, v, n);
 	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
-		return conf_err(c, s, "'listen' must be a string or a list of strings");
+		return conf_err(c, s, "'%s' must be a string or a list of strings",
+				config_setting_name(s));
 	for (int i = 0; i < config_setting_length(s); i++) {
-		int rc = conf_listen_one(c, s, config_setting_get_elem(s, (unsigned)i));
+		int rc = conf_addr_one(c, s, config_setting_get_elem(s, (unsigned)i), v, n);
 		if (rc)
 			return rc;
 	}
@@ -477,7 +652,9 @@ conf_server(struct conf_ctx *c, const config_setting_t *group)
 		const char *name = config_setting_name(s), *str = NULL;
 		int rc;
 		if (strcmp(name, "listen") == 0) {
-			rc = conf_listen(c, s);
+			rc = conf_addrs(c, s, &cfg->listen, &cfg->nlisten);
+		} else if (strcmp(name, "keysync-listen") == 0) {
+			rc = conf_addrs(c, s, &cfg->keysync_listen, &cfg->nkeysync_listen);
 		} else if (strcmp(name, "workers") == 0) {
 			rc = conf_uint(c, s, 1, CTL_WORKERS_MAX, &cfg->workers);
 		} else if (strcmp(name, "udp-max-payload") == 0) {
@@ -497,16 +674,11 @@ conf_server(struct conf_ctx *c, const config_setting_t *group)
 			if (rc == 0)
 				rc = replace_str(&cfg->control_path, str);
 		} else if (strcmp(name, "keydir") == 0) {
-			rc = conf_string(c, s, &str);
-			if (rc == 0 && str[0] == '\0')
-				rc = conf_err(c, s, "'keydir' must not be empty");
-			if (rc == 0)
-				rc = conf_path(c, str, &cfg->keydir);
+			rc = conf_path_setting(c, s, &cfg->keydir);
+		} else if (strcmp(name, "statedir") == 0) {
+			rc = conf_path_setting(c, s, &cfg->statedir);
 		} else if (strcmp(name, "pin") == 0) {
-			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-				return conf_err(c, s, "'pin' must be true or false");
-			cfg->pin = config_setting_get_bool(s);
-			rc = 0;
+			rc = conf_bool(c, s, &cfg->pin);
 		} else if (strcmp(name, "backend") == 0) {
 			rc = conf_string(c, s, &str);
 			if (rc == 0 && strcmp(str, "socket") == 0)
@@ -542,14 +714,112 @@ conf_server(struct conf_ctx *c, const config_setting_t *group)
 	return 0;
 }
 
+/* One entry of multi-signer.peers, appended to ms. */
+static int
+conf_peer(struct conf_ctx *c, const config_setting_t *group, struct ctl_msigner_conf *ms)
+{
+	if (config_setting_type(group) != CONFIG_TYPE_GROUP)
+		return conf_err(c, group, "peer entries must be groups: { name = \"...\"; "
+				"address = \"...\"; tsig = \"...\"; }");
+	struct ctl_peer_conf p = { .push = true, .poll = true };
+	bool have_addr = false;
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < config_setting_length(group); i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *key = config_setting_name(s), *str = NULL;
+		char why[128];
+		if (strcmp(key, "name") == 0) {
+			rc = conf_string(c, s, &str);
+			if (rc == 0 && !peer_name_ok(str))
+				rc = conf_err(c, s, "invalid peer name '%s': " PEER_NAME_WHY, str);
+			if (rc == 0)
+				rc = replace_str(&p.name, str);
+		} else if (strcmp(key, "address") == 0) {
+			rc = conf_string(c, s, &str);
+			if (rc == 0 && ctl_addr_parse(str, &p.addr, why, sizeof(why)) != 0)
+				rc = conf_err(c, s, "invalid peer address '%s': %s", str, why);
+			have_addr = rc == 0;
+		} else if (strcmp(key, "tsig") == 0) {
+			rc = conf_string(c, s, &str);
+			if (rc == 0 && tsig_check(str, why, sizeof(why)) != 0)
+				rc = conf_err(c, s, "invalid 'tsig': %s", why);
+			if (rc == 0)
+				rc = replace_str(&p.tsig, str);
+		} else if (strcmp(key, "sig0-key") == 0) {
+			rc = conf_path_setting(c, s, &p.sig0_key);
+		} else if (strcmp(key, "sig0-peer") == 0) {
+			rc = conf_path_setting(c, s, &p.sig0_peer);
+		} else if (strcmp(key, "push") == 0) {
+			rc = conf_bool(c, s, &p.push);
+		} else if (strcmp(key, "poll") == 0) {
+			rc = conf_bool(c, s, &p.poll);
+		} else {
+			rc = conf_err(c, s, "unknown setting 'zones.multi-signer.peers.%s'", key);
+		}
+	}
+	const char *why;
+	if (rc == 0 && !p.name)
+		rc = conf_err(c, group, "peer entry without 'name'");
+	else if (rc == 0 && !have_addr)
+		rc = conf_err(c, group, "peer '%s' has no 'address'", p.name);
+	else if (rc == 0 && (why = peer_auth_why(&p)))
+		rc = conf_err(c, group, "peer '%s' %s", p.name, why);
+	else if (rc == 0 && peer_find(ms, p.name) >= 0)
+		rc = conf_err(c, group, "peer '%s' is listed twice", p.name);
+	else if (rc == 0 && ms->npeers == CTL_MS_PEERS_MAX)
+		rc = conf_err(c, group, "more than %d peers", CTL_MS_PEERS_MAX);
+	if (rc == 0)
+		rc = peer_add(ms, &p);
+	peer_free(&p);
+	return rc;
+}
+
+/* A zone's multi-signer group, into ms (initialised by ms_init). */
+static int
+conf_msigner(struct conf_ctx *c, const config_setting_t *group, struct ctl_msigner_conf *ms)
+{
+	if (config_setting_type(group) != CONFIG_TYPE_GROUP)
+		return conf_err(c, group, "'multi-signer' must be a group: "
+				"multi-signer = { model = 2; peers = ( ... ); };");
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < config_setting_length(group); i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *key = config_setting_name(s);
+		int k = ms_setting_find(key);
+		if (strcmp(key, "model") == 0) {
+			if (conf_uint(c, s, 1, 2, &ms->model) != 0)
+				rc = conf_err(c, s, "'model' must be 1 or 2");
+		} else if (strcmp(key, "peers") == 0) {
+			int t = config_setting_type(s);
+			if (t != CONFIG_TYPE_LIST && !(t == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0))
+				rc = conf_err(c, s, "'peers' must be a list: peers = ( { name = ...; "
+					      "address = ...; tsig = ...; } );");
+			for (int j = 0; rc == 0 && j < config_setting_length(s); j++)
+				rc = conf_peer(c, config_setting_get_elem(s, (unsigned)j), ms);
+		} else if (k >= 0) {
+			rc = conf_uint(c, s, ms_settings[k].min, ms_settings[k].max, ms_field(ms, k));
+		} else {
+			rc = conf_err(c, s, "unknown setting 'zones.multi-signer.%s'", key);
+		}
+	}
+	if (rc == 0 && ms->model == 0)
+		rc = conf_err(c, group, "'multi-signer' without 'model' (1 or 2)");
+	if (rc == 0 && ms->retry_min > ms->retry_max)
+		rc = conf_err(c, group, "'retry-min' (%u) is above 'retry-max' (%u)", ms->retry_min,
+			      ms->retry_max);
+	return rc;
+}
+
 static int
 conf_zone(struct conf_ctx *c, const config_setting_t *group)
 {
 	if (config_setting_type(group) != CONFIG_TYPE_GROUP)
 		return conf_err(c, group, "zone entries must be groups: { name = \"...\"; file = \"...\"; }");
 	const char *name = NULL, *file = NULL, *denial = NULL;
-	unsigned rate = 0;
+	unsigned rate = 0, ttl = CTL_DNSKEY_TTL_DEFAULT;
 	bool rate_set = false;
+	struct ctl_msigner_conf ms;
+	ms_init(&ms);
 	for (int i = 0; i < config_setting_length(group); i++) {
 		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
 		const char *key = config_setting_name(s);
@@ -565,24 +835,32 @@ conf_zone(struct conf_ctx *c, const config_setting_t *group)
 		} else if (strcmp(key, "sign-rate") == 0) {
 			rc = conf_uint(c, s, 0, CTL_SIGN_RATE_MAX, &rate);
 			rate_set = true;
+		} else if (strcmp(key, "dnskey-ttl") == 0) {
+			rc = conf_uint(c, s, 1, DNSKEY_TTL_MAX, &ttl);
+		} else if (strcmp(key, "multi-signer") == 0) {
+			rc = conf_msigner(c, s, &ms);
 		} else
 			rc = conf_err(c, s, "unknown setting 'zones.%s'", key);
-		if (rc)
+		if (rc) {
+			ms_free(&ms);
 			return rc;
+		}
 	}
-	if (!name || !file)
-		return conf_err(c, group, "zone entry without '%s'", name ? "file" : "name");
 
 	uint8_t wire[DNS_NAME_MAXLEN];
-	if (dns_name_from_str(name, wire, sizeof(wire)) <= 0)
-		return conf_err(c, group, "invalid zone name '%s'", name);
-	if (file[0] == '\0')
-		return conf_err(c, group, "zone '%s' has an empty 'file'", name);
-	if (zone_find(c->cfg, wire) >= 0)
-		return conf_err(c, group, "zone '%s' is listed twice", name);
+	int rc = 0;
+	if (!name || !file)
+		rc = conf_err(c, group, "zone entry without '%s'", name ? "file" : "name");
+	else if (dns_name_from_str(name, wire, sizeof(wire)) <= 0)
+		rc = conf_err(c, group, "invalid zone name '%s'", name);
+	else if (file[0] == '\0')
+		rc = conf_err(c, group, "zone '%s' has an empty 'file'", name);
+	else if (zone_find(c->cfg, wire) >= 0)
+		rc = conf_err(c, group, "zone '%s' is listed twice", name);
 
 	char *path = NULL;
-	int rc = conf_path(c, file, &path);
+	if (rc == 0)
+		rc = conf_path(c, file, &path);
 	if (rc == 0)
 		rc = zone_add(c->cfg, name, path);
 	if (rc == 0) {
@@ -590,6 +868,10 @@ conf_zone(struct conf_ctx *c, const config_setting_t *group)
 		z->nsec = denial && strcmp(denial, "nsec") == 0;
 		if (rate_set)
 			z->sign_rate = rate;
+		z->dnskey_ttl = ttl;
+		z->ms = ms;
+	} else {
+		ms_free(&ms);
 	}
 	free(path);
 	return rc;
@@ -676,6 +958,11 @@ enum {
 	OPT_DPDK_TAP,
 	OPT_DPDK_PREFIX4,
 	OPT_DPDK_PREFIX6,
+	OPT_KEYSYNC_LISTEN,
+	OPT_STATEDIR,
+	OPT_DNSKEY_TTL,
+	OPT_MULTI_SIGNER,
+	OPT_PEER,
 };
 
 static const struct option long_opts[] = {
@@ -698,6 +985,11 @@ static const struct option long_opts[] = {
 	{ "dpdk-tap", required_argument, NULL, OPT_DPDK_TAP },
 	{ "dpdk-prefix", required_argument, NULL, OPT_DPDK_PREFIX4 },
 	{ "dpdk-prefix6", required_argument, NULL, OPT_DPDK_PREFIX6 },
+	{ "keysync-listen", required_argument, NULL, OPT_KEYSYNC_LISTEN },
+	{ "statedir", required_argument, NULL, OPT_STATEDIR },
+	{ "dnskey-ttl", required_argument, NULL, OPT_DNSKEY_TTL },
+	{ "multi-signer", required_argument, NULL, OPT_MULTI_SIGNER },
+	{ "peer", required_argument, NULL, OPT_PEER },
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "help", no_argument, NULL, 'h' },
@@ -705,9 +997,335 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Parse argv into cli (lists as given) and *set (which scalars were given). */
+/*
+ * Per-zone settings from the command line (--dnskey-ttl, --multi-signer,
+ * --peer), laid over the zone's once every zone is known.
+ */
+enum {
+	ZSET_TTL = 1 << 0,
+	ZSET_MODEL = 1 << 1,
+	ZSET_MS = 1 << 2,   /* shifted left by the index in ms_settings */
+};
+
+struct zone_flags {
+	char *zone;                   /* as given */
+	uint8_t wire[DNS_NAME_MAXLEN];
+	const char *opt;              /* the first flag that named the zone */
+	unsigned set;                 /* ZSET_* */
+	unsigned dnskey_ttl;
+	struct ctl_msigner_conf ms;   /* the model and timings set; the peers of --peer */
+};
+
+struct zone_flags_list {
+	struct zone_flags *v;
+	size_t n;
+};
+
+static void
+zone_flags_free(struct zone_flags_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].zone);
+		ms_free(&l->v[i].ms);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* The flags of the zone with this apex, added when new; NULL when out of memory. */
+static struct zone_flags *
+zone_flags_get(struct zone_flags_list *l, const char *name, const uint8_t *wire, const char *opt)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (dns_name_equal(l->v[i].wire, wire))
+			return &l->v[i];
+	struct zone_flags *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	l->v = v;
+	struct zone_flags *zf = &v[l->n];
+	*zf = (struct zone_flags){ .zone = strdup(name), .opt = opt };
+	if (!zf->zone)
+		return NULL;
+	memcpy(zf->wire, wire, sizeof(zf->wire));
+	ms_init(&zf->ms);
+	l->n++;
+	return zf;
+}
+
+/*
+ * Split an option's "ZONE=REST": the zone's name (a C string) into name and
+ * its wire form into wire, *rest after the '='. Errors show the argument's
+ * first shown characters (a --peer argument can hold a TSIG secret).
+ */
 static int
-cli_parse(int argc, char **argv, struct ctl_config *cli, unsigned *set, char *err, size_t errlen)
+cli_zone_arg(const char *opt, const char *arg, int shown, const char *form, char *name,
+	     size_t namecap, uint8_t *wire, const char **rest, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || eq[1] == '\0') {
+		seterr(err, errlen, "%s '%.*s': expected %s", opt, shown, arg, form);
+		return -EINVAL;
+	}
+	size_t nlen = (size_t)(eq - arg);
+	if (nlen < namecap)
+		snprintf(name, namecap, "%.*s", (int)nlen, arg);
+	if (nlen >= namecap || dns_name_from_str(name, wire, DNS_NAME_MAXLEN) <= 0) {
+		seterr(err, errlen, "%s '%.*s': invalid zone name", opt, shown, arg);
+		return -EINVAL;
+	}
+	*rest = eq + 1;
+	return 0;
+}
+
+/* The next comma-separated item of *p (cut in place), or NULL after the last. */
+static char *
+next_item(char **p)
+{
+	char *item = *p;
+	if (!item)
+		return NULL;
+	char *comma = strchr(item, ',');
+	*p = comma ? comma + 1 : NULL;
+	if (comma)
+		*comma = '\0';
+	return item;
+}
+
+/* --dnskey-ttl ZONE=SECONDS */
+static int
+cli_dnskey_ttl(struct zone_flags_list *l, const char *arg, char *err, size_t errlen)
+{
+	char name[1024];
+	uint8_t wire[DNS_NAME_MAXLEN];
+	const char *rest;
+	int rc = cli_zone_arg("--dnskey-ttl", arg, (int)strlen(arg), "ZONE=SECONDS", name,
+			      sizeof(name), wire, &rest, err, errlen);
+	if (rc)
+		return rc;
+	struct zone_flags *zf = zone_flags_get(l, name, wire, "--dnskey-ttl");
+	if (!zf)
+		return -ENOMEM;
+	if (zf->set & ZSET_TTL) {
+		seterr(err, errlen, "--dnskey-ttl '%s': zone given twice", arg);
+		return -EINVAL;
+	}
+	if (parse_uint(rest, 1, DNSKEY_TTL_MAX, &zf->dnskey_ttl) != 0) {
+		seterr(err, errlen, "--dnskey-ttl '%s': expected ZONE=SECONDS, 1..%u", arg,
+		       DNSKEY_TTL_MAX);
+		return -EINVAL;
+	}
+	zf->set |= ZSET_TTL;
+	return 0;
+}
+
+/* --multi-signer ZONE=MODEL[,SETTING=N]... */
+static int
+cli_msigner(struct zone_flags_list *l, const char *arg, char *err, size_t errlen)
+{
+	char name[1024];
+	uint8_t wire[DNS_NAME_MAXLEN];
+	const char *rest;
+	int rc = cli_zone_arg("--multi-signer", arg, (int)strlen(arg), "ZONE=MODEL[,SETTING=N]...",
+			      name, sizeof(name), wire, &rest, err, errlen);
+	if (rc)
+		return rc;
+	struct zone_flags *zf = zone_flags_get(l, name, wire, "--multi-signer");
+	char *copy = strdup(rest), *p = copy, *item = next_item(&p);
+	if (!zf || !copy) {
+		rc = -ENOMEM;
+	} else if (zf->set & ZSET_MODEL) {
+		seterr(err, errlen, "--multi-signer '%s': zone given twice", arg);
+		rc = -EINVAL;
+	} else if (strcmp(item, "1") != 0 && strcmp(item, "2") != 0) {
+		seterr(err, errlen, "--multi-signer '%s': the model must be 1 or 2", arg);
+		rc = -EINVAL;
+	} else {
+		zf->ms.model = (unsigned)(item[0] - '0');
+		zf->set |= ZSET_MODEL;
+	}
+	while (rc == 0 && (item = next_item(&p)) != NULL) {
+		char *eq = strchr(item, '=');
+		if (eq)
+			*eq = '\0';
+		int k = eq ? ms_setting_find(item) : -1;
+		if (k < 0) {
+			seterr(err, errlen, "--multi-signer '%s': unknown setting '%s' (poll-interval, "
+			       "retry-min, retry-max, delay or timeout-ms)", arg, item);
+			rc = -EINVAL;
+		} else if (parse_uint(eq + 1, ms_settings[k].min, ms_settings[k].max,
+				      ms_field(&zf->ms, k)) != 0) {
+			seterr(err, errlen, "--multi-signer '%s': %s expects %u..%u", arg, item,
+			       ms_settings[k].min, ms_settings[k].max);
+			rc = -EINVAL;
+		} else {
+			zf->set |= ZSET_MS << k;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+/* A --peer yes/no value. */
+static int
+yes_no(const char *v, bool *out)
+{
+	if (strcmp(v, "yes") == 0)
+		*out = true;
+	else if (strcmp(v, "no") == 0)
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* The settings after NAME@ADDR in --peer, into p; shown/arg name the flag in errors. */
+static int
+cli_peer_items(char *p, struct ctl_peer_conf *peer, int shown, const char *arg, char *err,
+	       size_t errlen)
+{
+	char *item, why[128];
+	int rc = 0;
+	while (rc == 0 && (item = next_item(&p)) != NULL) {
+		char *v = strchr(item, '=');
+		if (v)
+			*v++ = '\0';
+		if (!v || !*v) {
+			seterr(err, errlen, "--peer '%.*s': expected SETTING=VALUE, got '%s'", shown,
+			       arg, item);
+			rc = -EINVAL;
+		} else if (strcmp(item, "tsig") == 0) {
+			if (tsig_check(v, why, sizeof(why)) != 0) {
+				seterr(err, errlen, "--peer '%.*s': invalid tsig: %s", shown, arg, why);
+				rc = -EINVAL;
+			} else {
+				rc = replace_str(&peer->tsig, v);
+			}
+		} else if (strcmp(item, "sig0-key") == 0) {
+			rc = replace_str(&peer->sig0_key, v);
+		} else if (strcmp(item, "sig0-peer") == 0) {
+			rc = replace_str(&peer->sig0_peer, v);
+		} else if (strcmp(item, "push") == 0 || strcmp(item, "poll") == 0) {
+			rc = yes_no(v, item[1] == 'u' ? &peer->push : &peer->poll);
+			if (rc)
+				seterr(err, errlen, "--peer '%.*s': %s expects yes or no", shown, arg,
+				       item);
+		} else {
+			seterr(err, errlen, "--peer '%.*s': unknown setting '%s' (tsig, sig0-key, "
+			       "sig0-peer, push or poll)", shown, arg, item);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
+/* --peer ZONE=NAME@ADDR,tsig=SPEC | ZONE=NAME@ADDR,sig0-key=PATH[,sig0-peer=PATH] [,push=no][,poll=no] */
+static int
+cli_peer(struct zone_flags_list *l, const char *arg, char *err, size_t errlen)
+{
+	char name[1024], why[128];
+	uint8_t wire[DNS_NAME_MAXLEN];
+	const char *rest, *auth;
+	int shown = (int)strcspn(arg, ","); /* not the secrets after the first ',' */
+	int rc = cli_zone_arg("--peer", arg, shown, "ZONE=NAME@ADDR,tsig=SPEC or "
+			      "ZONE=NAME@ADDR,sig0-key=PATH", name, sizeof(name), wire, &rest, err,
+			      errlen);
+	if (rc)
+		return rc;
+	struct ctl_peer_conf peer = { .push = true, .poll = true };
+	char *copy = strdup(rest), *p = copy, *item = next_item(&p), *at = NULL;
+	if (!copy)
+		return -ENOMEM;
+	if (item && (at = strchr(item, '@')))
+		*at++ = '\0';
+	if (!at) {
+		seterr(err, errlen, "--peer '%.*s': expected ZONE=NAME@ADDR", shown, arg);
+		rc = -EINVAL;
+	} else if (!peer_name_ok(item)) {
+		seterr(err, errlen, "--peer '%.*s': invalid peer name '%s': " PEER_NAME_WHY, shown,
+		       arg, item);
+		rc = -EINVAL;
+	} else if (ctl_addr_parse(at, &peer.addr, why, sizeof(why)) != 0) {
+		seterr(err, errlen, "--peer '%.*s': invalid address '%s': %s", shown, arg, at, why);
+		rc = -EINVAL;
+	} else {
+		rc = replace_str(&peer.name, item);
+	}
+	if (rc == 0)
+		rc = cli_peer_items(p, &peer, shown, arg, err, errlen);
+	if (rc == 0 && (auth = peer_auth_why(&peer)) != NULL) {
+		seterr(err, errlen, "--peer '%.*s': %s", shown, arg, auth);
+		rc = -EINVAL;
+	}
+	struct zone_flags *zf = rc == 0 ? zone_flags_get(l, name, wire, "--peer") : NULL;
+	if (rc == 0 && !zf) {
+		rc = -ENOMEM;
+	} else if (rc == 0 && peer_find(&zf->ms, peer.name) >= 0) {
+		seterr(err, errlen, "--peer '%.*s': peer given twice", shown, arg);
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		rc = peer_add(&zf->ms, &peer);
+	peer_free(&peer);
+	free(copy);
+	return rc;
+}
+
+/* Lay the command line's per-zone settings over the merged zones. */
+static int
+zone_flags_apply(struct ctl_config *cfg, struct zone_flags_list *l, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct zone_flags *zf = &l->v[i];
+		long at = zone_find(cfg, zf->wire);
+		if (at < 0) {
+			seterr(err, errlen, "%s: no zone '%s' (give --zone %s=FILE or a zones entry)",
+			       zf->opt, zf->zone, zf->zone);
+			return -EINVAL;
+		}
+		struct ctl_zone_conf *z = &cfg->zones[at];
+		if (zf->set & ZSET_TTL)
+			z->dnskey_ttl = zf->dnskey_ttl;
+		if (zf->set & ZSET_MODEL)
+			z->ms.model = zf->ms.model;
+		for (int k = 0; k < (int)MS_NSETTINGS; k++)
+			if (zf->set & (ZSET_MS << k))
+				*ms_field(&z->ms, k) = *ms_field(&zf->ms, k);
+		for (size_t j = 0; j < zf->ms.npeers; j++) {
+			struct ctl_peer_conf *p = &zf->ms.peers[j];
+			long old = peer_find(&z->ms, p->name);
+			if (old >= 0) {
+				peer_free(&z->ms.peers[old]);
+				z->ms.peers[old] = *p;
+				memset(p, 0, sizeof(*p));
+			} else if (peer_add(&z->ms, p) != 0) {
+				return -ENOMEM;
+			}
+		}
+		if (z->ms.npeers > CTL_MS_PEERS_MAX) {
+			seterr(err, errlen, "--peer: zone '%s' has %zu peers, more than %d", z->name,
+			       z->ms.npeers, CTL_MS_PEERS_MAX);
+			return -EINVAL;
+		}
+		if (z->ms.npeers && z->ms.model == 0) {
+			seterr(err, errlen, "--peer: zone '%s' is not multi-signer (give "
+			       "--multi-signer %s=MODEL or a multi-signer group)", z->name, zf->zone);
+			return -EINVAL;
+		}
+		if (z->ms.retry_min > z->ms.retry_max) {
+			seterr(err, errlen, "--multi-signer: zone '%s' has retry-min %u above "
+			       "retry-max %u", z->name, z->ms.retry_min, z->ms.retry_max);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Parse argv into cli (lists as given), zf (per-zone settings) and *set (which scalars were given). */
+static int
+cli_parse(int argc, char **argv, struct ctl_config *cli, struct zone_flags_list *zf, unsigned *set,
+	  char *err, size_t errlen)
 {
 	char why[128];
 	int ch, rc = 0;
@@ -724,31 +1342,50 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, unsigned *set, char *er
 				seterr(err, errlen, "--listen '%s': %s", optarg, why);
 				return -EINVAL;
 			}
-			rc = listen_add(cli, &l);
+			rc = addr_add(&cli->listen, &cli->nlisten, &l);
 			break;
 		}
 		case 'z': {
-			const char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg || eq[1] == '\0') {
-				seterr(err, errlen, "--zone '%s': expected NAME=FILE", optarg);
-				return -EINVAL;
-			}
 			char name[1024];
 			uint8_t wire[DNS_NAME_MAXLEN];
-			size_t nlen = (size_t)(eq - optarg);
-			if (nlen < sizeof(name))
-				snprintf(name, sizeof(name), "%.*s", (int)nlen, optarg);
-			if (nlen >= sizeof(name) || dns_name_from_str(name, wire, sizeof(wire)) <= 0) {
-				seterr(err, errlen, "--zone '%s': invalid zone name", optarg);
-				return -EINVAL;
-			}
+			const char *file;
+			rc = cli_zone_arg("--zone", optarg, (int)strlen(optarg), "NAME=FILE", name,
+					  sizeof(name), wire, &file, err, errlen);
+			if (rc)
+				return rc;
 			if (zone_find(cli, wire) >= 0) {
 				seterr(err, errlen, "--zone '%s': zone given twice", optarg);
 				return -EINVAL;
 			}
-			rc = zone_add(cli, name, eq + 1);
+			rc = zone_add(cli, name, file);
 			break;
 		}
+		case OPT_DNSKEY_TTL:
+			rc = cli_dnskey_ttl(zf, optarg, err, errlen);
+			break;
+		case OPT_MULTI_SIGNER:
+			rc = cli_msigner(zf, optarg, err, errlen);
+			break;
+		case OPT_PEER:
+			rc = cli_peer(zf, optarg, err, errlen);
+			break;
+		case OPT_KEYSYNC_LISTEN: {
+			struct dp_listen l;
+			if (ctl_addr_parse(optarg, &l, why, sizeof(why)) != 0) {
+				seterr(err, errlen, "--keysync-listen '%s': %s", optarg, why);
+				return -EINVAL;
+			}
+			rc = addr_add(&cli->keysync_listen, &cli->nkeysync_listen, &l);
+			break;
+		}
+		case OPT_STATEDIR:
+			if (optarg[0] == '\0') {
+				seterr(err, errlen, "--statedir: empty path");
+				return -EINVAL;
+			}
+			rc = replace_str(&cli->statedir, optarg);
+			*set |= SET_STATEDIR;
+			break;
 		case 'c':
 			rc = replace_str(&cli->config_file, optarg);
 			break;
@@ -933,18 +1570,19 @@ merge(struct ctl_config *cfg, struct ctl_config *cli, unsigned set)
 		cfg->keydir = cli->keydir;
 		cli->keydir = NULL;
 	}
+	if (set & SET_STATEDIR) {
+		free(cfg->statedir);
+		cfg->statedir = cli->statedir;
+		cli->statedir = NULL;
+	}
 	if (set & SET_CONTROL) {
 		free(cfg->control_path);
 		cfg->control_path = cli->control_path;
 		cli->control_path = NULL;
 	}
-	if (cli->nlisten) {
-		listen_clear(cfg);
-		cfg->listen = cli->listen;
-		cfg->nlisten = cli->nlisten;
-		cli->listen = NULL;
-		cli->nlisten = 0;
-	}
+	addr_move(&cfg->listen, &cfg->nlisten, &cli->listen, &cli->nlisten);
+	addr_move(&cfg->keysync_listen, &cfg->nkeysync_listen, &cli->keysync_listen,
+		  &cli->nkeysync_listen);
 	for (size_t i = 0; i < cli->nzones; i++) {
 		uint8_t wire[DNS_NAME_MAXLEN];
 		dns_name_from_str(cli->zones[i].name, wire, sizeof(wire));
@@ -1004,15 +1642,17 @@ int
 ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t errlen)
 {
 	struct ctl_config cli = { 0 };
+	struct zone_flags_list zf = { 0 };
 	unsigned set = 0;
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
 	err[0] = '\0';
-	rc = cli_parse(argc, argv, &cli, &set, err, errlen);
+	rc = cli_parse(argc, argv, &cli, &zf, &set, err, errlen);
 	if (rc || cli.action == CTL_ACTION_HELP || cli.action == CTL_ACTION_VERSION) {
 		cfg->action = cli.action;
 		ctl_config_free(&cli);
+		zone_flags_free(&zf);
 		if (rc)
 			cfg->action = CTL_ACTION_RUN;
 		return rc;
@@ -1029,6 +1669,7 @@ ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t 
 	if (rc) {
 		seterr(err, errlen, "out of memory");
 		ctl_config_free(&cli);
+		zone_flags_free(&zf);
 		return rc;
 	}
 	if (cli.config_file) {
@@ -1038,6 +1679,11 @@ ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t 
 	}
 	if (rc == 0)
 		rc = merge(cfg, &cli, set);
+	if (rc == 0)
+		rc = zone_flags_apply(cfg, &zf, err, errlen);
+	/* The multi-signer stores go with the keys unless told otherwise. */
+	if (rc == 0 && !cfg->statedir && cfg->keydir)
+		rc = replace_str(&cfg->statedir, cfg->keydir);
 	/* A zone without its own sign-rate takes the server's. */
 	for (size_t i = 0; rc == 0 && i < cfg->nzones; i++)
 		if (cfg->zones[i].sign_rate < 0)
@@ -1067,6 +1713,7 @@ ctl_opts_parse(int argc, char **argv, struct ctl_config *cfg, char *err, size_t 
 	if (rc == -ENOMEM)
 		seterr(err, errlen, "out of memory");
 	ctl_config_free(&cli);
+	zone_flags_free(&zf);
 	if (rc)
 		ctl_config_free(cfg);
 	return rc;
@@ -1089,7 +1736,10 @@ ctl_opts_usage(FILE *out)
 "            [--workers N] [--udp-max-payload N] [--tcp-idle-timeout MS]\n"
 "            [--sigcache-entries N] [--sign-rate N]\n"
 "            [--control PATH] [--keydir DIR] [--pin] [--log-level LEVEL] [--check]\n"
-"            [--foreground]\n"
+"            [--foreground] [--dnskey-ttl ZONE=SECONDS]...\n"
+"            [--statedir DIR] [--keysync-listen ADDR[:PORT]]...\n"
+"            [--multi-signer ZONE=MODEL[,SETTING=N]...]...\n"
+"            [--peer ZONE=NAME@ADDR[:PORT],AUTH[,push=no][,poll=no]]...\n"
 "            [--dpdk --dpdk-port NAME... [--dpdk-vlan N] [--dpdk-tap PREFIX]\n"
 "             [--dpdk-prefix LEN] [--dpdk-prefix6 LEN] [--dpdk-eal ARG]...\n"
 "             [-- EAL-ARGUMENTS...]]\n"
@@ -1103,8 +1753,11 @@ ctl_opts_usage(FILE *out)
 "    manager (systemd, runit, s6) supervises it. There is no daemon mode.\n"
 "\n"
 "    Every setting can be given on the command line and in the configuration\n"
-"    file; the command line wins. --listen replaces the file's listen list;\n"
-"    --zone adds a zone, or changes the file of a zone of the same name.\n"
+"    file; the command line wins. --listen and --keysync-listen replace the\n"
+"    file's lists; --zone adds a zone, or changes the file of a zone of the\n"
+"    same name; --peer adds a peer to a zone, or replaces the zone's peer of\n"
+"    the same name. --dnskey-ttl, --multi-signer and --peer name a zone given\n"
+"    by --zone or the file.\n"
 "\n"
 "OPTIONS\n"
 "    -c, --config FILE\n"
@@ -1166,6 +1819,51 @@ ctl_opts_usage(FILE *out)
 "        A key file that does not load is an error that names the file: at\n"
 "        start-up sigedge exits with status 1; on a reload the zone keeps its\n"
 "        previous keys. Default: none.\n"
+"    --dnskey-ttl ZONE=SECONDS\n"
+"        TTL of ZONE's DNSKEY, CDS and CDNSKEY RRsets, 1..%d; repeat for more\n"
+"        zones. Default: %d.\n"
+"    --statedir DIR\n"
+"        Directory of the multi-signer state of each zone (the keys imported\n"
+"        from peers and the progress of key changes). Default: the --keydir\n"
+"        directory.\n"
+"    --keysync-listen ADDR[:PORT]\n"
+"        Take DNS UPDATE and NOTIFY from peer signers over UDP and TCP on this\n"
+"        address, written as for --listen (port default %d); repeat for more.\n"
+"        Default: none.\n"
+"    --multi-signer ZONE=MODEL[,SETTING=N]...\n"
+"        Make ZONE one signer of several (RFC 8901 model 1 or 2) whose\n"
+"        DNSKEY, CDS and CDNSKEY RRsets are kept in step with its --peer\n"
+"        signers. SETTINGs (seconds, but timeout-ms in milliseconds):\n"
+"          poll-interval  between checks of each peer, 1..%d; default %d\n"
+"          retry-min      wait before the first retry of a failed check or\n"
+"                         UPDATE, 1..%d; default %d; each next wait doubles\n"
+"          retry-max      longest wait between retries, 1..%d and at least\n"
+"                         retry-min; default %d\n"
+"          delay          propagation delay, added to the DNSKEY TTL before a\n"
+"                         new key is used and to the largest TTL before an old\n"
+"                         key goes, 0..%d; default %d\n"
+"          timeout-ms     per request to a peer, %d..%d; default %d\n"
+"        SETTINGs not given keep the file's. Once per zone. Default: a single\n"
+"        signer (model 0).\n"
+"    --peer ZONE=NAME@ADDR[:PORT],AUTH[,push=no][,poll=no]\n"
+"        A peer signer of the multi-signer zone ZONE (at most %d per zone;\n"
+"        repeat for more). NAME names it in logs and sigedgectl: 1 to %d\n"
+"        letters, digits, '-', '_' or '.', unique in the zone (case is\n"
+"        ignored). ADDR is its DNS server, written as for --listen (port\n"
+"        default %d). AUTH is one of:\n"
+"          tsig=[ALG:]KEYNAME:SECRET\n"
+"                 a TSIG key (ALG hmac-sha1, -sha224, -sha256 (the default),\n"
+"                 -sha384 or -sha512; SECRET in base64, as kdig -y takes it)\n"
+"                 signing our requests and required on the peer's\n"
+"          sig0-key=PATH[,sig0-peer=PATH]\n"
+"                 our SIG(0) key pair (a BIND key file path, with or without\n"
+"                 .private) signing our requests, and the peer's public key (a\n"
+"                 .key file) whose SIG(0) its requests must carry; without\n"
+"                 sig0-peer its requests are refused\n"
+"        push=no: do not send the peer our keys by UPDATE; poll=no: do not\n"
+"        import its keys from its DNSKEY, CDS and CDNSKEY RRsets. Paths are\n"
+"        relative to the working directory and cannot hold a ','. Errors show\n"
+"        the argument only up to its first ','. Default: no peers.\n"
 "    --pin\n"
 "        Pin worker i to the i-th CPU this process may run on (modulo their\n"
 "        number), so taskset(1) limits are kept. Default: off.\n"
@@ -1210,6 +1908,8 @@ ctl_opts_usage(FILE *out)
 "        sign-rate = 0;\n"
 "        control = \"/run/sigedge/control.sock\";\n"
 "        keydir = \"keys\";\n"
+"        statedir = \"/var/lib/sigedge\";            # default: keydir\n"
+"        keysync-listen = [\"192.0.2.1:5300\"];       # or one string\n"
 "        pin = false;\n"
 "        log-level = \"info\";\n"
 "        backend = \"socket\";                        # or \"dpdk\"\n"
@@ -1222,15 +1922,31 @@ ctl_opts_usage(FILE *out)
 "    };\n"
 "    zones = (\n"
 "        { name = \"example.com\"; file = \"zones/example.com.zone\";\n"
-"          denial = \"compact\"; sign-rate = 20000; }\n"
+"          denial = \"compact\"; sign-rate = 20000; dnskey-ttl = 3600;\n"
+"          multi-signer = {\n"
+"              model = 2;\n"
+"              poll-interval = 60; retry-min = 1; retry-max = 300;\n"
+"              delay = 0; timeout-ms = 2000;\n"
+"              peers = (\n"
+"                  { name = \"b\"; address = \"198.51.100.1\";\n"
+"                    tsig = \"hmac-sha256:b-key:c2VjcmV0\"; },\n"
+"                  { name = \"c\"; address = \"[2001:db8::53]:5300\";\n"
+"                    sig0-key = \"keys/Kexample.com.+013+12345\";\n"
+"                    sig0-peer = \"keys/c.key\"; push = true; poll = true; }\n"
+"              );\n"
+"          }; }\n"
 "    );\n"
-"    Every setting is optional. A relative zone file or keydir path is\n"
-"    relative to the directory of the configuration file. denial chooses how a\n"
-"    signed zone proves that a name or type does not exist: \"compact\" (RFC\n"
-"    9824 compact answers, the default) or \"nsec\" (RFC 4470 minimally\n"
-"    covering NSEC records). sign-rate overrides the server's --sign-rate for\n"
-"    the zone. An unknown setting is an error that\n"
-"    names the setting and its line.\n"
+"    Every setting is optional, but a multi-signer group needs its model and\n"
+"    a peer its name, address and either tsig or sig0-key. A relative zone\n"
+"    file, keydir, statedir, sig0-key or sig0-peer path is relative to the\n"
+"    directory of the configuration file. denial chooses how a signed zone\n"
+"    proves that a name or type does not exist: \"compact\" (RFC 9824\n"
+"    compact answers, the default) or \"nsec\" (RFC 4470 minimally covering\n"
+"    NSEC records). sign-rate overrides the server's --sign-rate for the\n"
+"    zone. dnskey-ttl, the multi-signer group and its peers are the settings\n"
+"    of --dnskey-ttl, --multi-signer and --peer (push and poll as true or\n"
+"    false). An unknown setting is an error that names the setting and its\n"
+"    line.\n"
 "\n"
 "DPDK BACKEND\n"
 "    With --dpdk, sigedge initialises DPDK's EAL with the EAL arguments and\n"
@@ -1289,7 +2005,12 @@ ctl_opts_usage(FILE *out)
 "    sigedgectl(8), kdig(1)\n",
 		CTL_PORT_DEFAULT, CTL_WORKERS_MAX, online_cpus(), CTL_UDP_MAX_MIN, CTL_UDP_MAX_MAX,
 		CTL_UDP_MAX_DEFAULT, CTL_TCP_IDLE_MAX, CTL_TCP_IDLE_DEFAULT, CTL_SIGCACHE_MIN,
-		CTL_SIGCACHE_MAX, DP_SIGCACHE_DEFAULT, CTL_SIGN_RATE_MAX, path, CTL_DPDK_VLAN_MAX,
+		CTL_SIGCACHE_MAX, DP_SIGCACHE_DEFAULT, CTL_SIGN_RATE_MAX, path, DNSKEY_TTL_MAX,
+		CTL_DNSKEY_TTL_DEFAULT, CTL_PORT_DEFAULT, MS_INTERVAL_MAX, CTL_MS_POLL_DEFAULT,
+		MS_INTERVAL_MAX, CTL_MS_RETRY_MIN_DEFAULT, MS_INTERVAL_MAX, CTL_MS_RETRY_MAX_DEFAULT,
+		MS_DELAY_MAX,
+		CTL_MS_DELAY_DEFAULT, MS_TIMEOUT_MS_MIN, MS_TIMEOUT_MS_MAX, CTL_MS_TIMEOUT_MS_DEFAULT,
+		CTL_MS_PEERS_MAX, PEER_NAME_MAX, CTL_PORT_DEFAULT, CTL_DPDK_VLAN_MAX,
 		TAP_PREFIX_MAX, CTL_DPDK_TAP_DEFAULT, CTL_DPDK_PREFIX4_DEFAULT,
 		CTL_DPDK_PREFIX6_DEFAULT);
 }
