@@ -127,7 +127,8 @@ rrset_verify(const uint8_t *apex, const struct dns_rrset *rs, const struct dns_r
 		uint32_t expiration = dns_get32(rd + 8), inception = dns_get32(rd + 12);
 
 		for (size_t i = 0; i < n; i++) {
-			if (sign_key_tag(keys[i]) != dns_get16(rd + 16) || sign_key_alg(keys[i]) != rd[2])
+			if (sign_key_tag(keys[i]) != dns_get16(rd + 16) ||
+			    sign_key_alg(keys[i]) != rd[2])
 				continue;
 			int rc = sign_rrsig_verify(keys[i], &ref, rd, len, scratch, cap);
 			if (rc == -ENOMEM) {
@@ -182,8 +183,8 @@ sign_dnskeyset_check(const uint8_t *apex, const struct sign_dnskeyset *s,
 		rc = rrset_verify(apex, s->dnskey, s->dnskey_sig, keys, (size_t)n, now, "DNSKEY",
 				  err, errlen);
 		if (rc == 0 && given(s->cds))
-			rc = rrset_verify(apex, s->cds, s->cds_sig, keys, (size_t)n, now, "CDS", err,
-					  errlen);
+			rc = rrset_verify(apex, s->cds, s->cds_sig, keys, (size_t)n, now, "CDS",
+					  err, errlen);
 		if (rc == 0 && given(s->cdnskey))
 			rc = rrset_verify(apex, s->cdnskey, s->cdnskey_sig, keys, (size_t)n, now,
 					  "CDNSKEY", err, errlen);

@@ -184,7 +184,8 @@ imports_check(const struct sign_keytable_params *p, char *err, size_t errlen)
 		const struct dns_rrset *rs;
 		uint16_t type;
 		const char *name;
-	} extra[] = { { p->extra_dnskey, DNS_T_DNSKEY, "DNSKEY" }, { p->extra_cds, DNS_T_CDS, "CDS" },
+	} extra[] = { { p->extra_dnskey, DNS_T_DNSKEY, "DNSKEY" },
+		      { p->extra_cds, DNS_T_CDS, "CDS" },
 		      { p->extra_cdnskey, DNS_T_CDNSKEY, "CDNSKEY" } };
 
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
@@ -192,7 +193,8 @@ imports_check(const struct sign_keytable_params *p, char *err, size_t errlen)
 			continue;
 		if (p->signed_keys)
 			return dns_errf(err, errlen, -EINVAL,
-					"extra %s records beside a signed DNSKEY RRset", extra[i].name);
+					"extra %s records beside a signed DNSKEY RRset",
+					extra[i].name);
 		if (sign_rrset_wellformed(extra[i].rs, extra[i].type) < 0)
 			return dns_errf(err, errlen, -EINVAL, "malformed extra %s RRset",
 					extra[i].name);

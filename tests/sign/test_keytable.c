@@ -4,13 +4,18 @@
  * own, two algorithms, no SEP key, a revoked KSK): roles, DNSKEY in canonical
  * order, every RRSIG verified, CDS equal to sign_key_ds, CDNSKEY equal to
  * the DNSKEY RDATA, worker signers that sign verifiably, the negative TTL
- * from the SOA, and the error cases.
+ * from the SOA, and the error cases. Multi-signer imports: model 2 (a peer's
+ * keys merged and signed by our KSK), model 1 (the owner's signed RRsets
+ * served verbatim, our keys signing zone data only), and sign_dnskeyset_check
+ * on RRsets signed here with generated keys.
  */
 #include <errno.h>
 
 #include "../tap.h"
 #include "dns/name.h"
 #include "dns/rdata.h"
+#include "dns/wire.h"
+#include "sign/dnskeyset.h"
 #include "sign/ds.h"
 #include "sign/keyfile.h"
 #include "sign/keystate.h"
@@ -329,6 +334,452 @@ timing_cases(const struct sign_key *ksk, const struct sign_key *ksk2, const stru
 	sign_key_free(rk);
 }
 
+/* An RRset under construction, as a peer or zone owner would send it (MULTISIGNER.md 2). */
+struct blobset {
+	struct dns_rrset rs;
+	uint8_t buf[4096];
+};
+
+static void
+blobset_init(struct blobset *s, uint16_t type, uint32_t ttl)
+{
+	s->rs = (struct dns_rrset){ type, 0, ttl, 0, s->buf };
+}
+
+static void
+blobset_add(struct blobset *s, const uint8_t *rd, size_t len)
+{
+	s->buf[s->rs.rdlen] = (uint8_t)(len >> 8);
+	s->buf[s->rs.rdlen + 1] = (uint8_t)len;
+	memcpy(s->buf + s->rs.rdlen + 2, rd, len);
+	s->rs.rdlen += 2 + (uint32_t)len;
+	s->rs.count++;
+}
+
+static void
+blobset_key(struct blobset *s, const struct sign_key *k)
+{
+	size_t len;
+	const uint8_t *rd = sign_key_dnskey(k, &len);
+
+	blobset_add(s, rd, len);
+}
+
+static void
+blobset_ds(struct blobset *s, const struct sign_key *k)
+{
+	uint8_t ds[SIGN_DS_MAXLEN];
+	int n = sign_key_ds(k, SIGN_DIGEST_SHA256, ds, sizeof(ds));
+
+	if (n > 0)
+		blobset_add(s, ds, (size_t)n);
+}
+
+/* Add to sig an RRSIG over `over` (owner: the apex) made by k, valid from inc to exp. */
+static void
+blobset_sign(struct blobset *sig, const struct blobset *over, const struct sign_key *k,
+	     uint32_t inc, uint32_t exp)
+{
+	struct sign_rrset_ref ref = sign_rrset_ref_of(apex, dns_name_len(apex), &over->rs);
+	struct sign_signer *s = NULL;
+	uint8_t out[1024];
+	int n = -1;
+
+	if (sign_signer_new(k, &s) == 0)
+		n = sign_rrsig(s, &ref, inc, exp, scratch, sizeof(scratch), out, sizeof(out));
+	if (n > 0)
+		blobset_add(sig, out, (size_t)n);
+	sign_signer_free(s);
+}
+
+/* Whether rs holds rdata. */
+static bool
+has(const struct dns_rrset *rs, const uint8_t *rdata, size_t len)
+{
+	uint32_t pos = 0;
+	uint16_t l;
+	const uint8_t *rd;
+
+	while ((rd = dns_rrset_next(rs, &pos, &l)) != NULL)
+		if (l == len && memcmp(rd, rdata, len) == 0)
+			return true;
+	return false;
+}
+
+static bool
+has_key(const struct dns_rrset *rs, const struct sign_key *k)
+{
+	size_t len;
+	const uint8_t *rd = sign_key_dnskey(k, &len);
+
+	return has(rs, rd, len);
+}
+
+static bool
+has_ds(const struct dns_rrset *rs, const struct sign_key *k)
+{
+	uint8_t ds[SIGN_DS_MAXLEN];
+	int n = sign_key_ds(k, SIGN_DIGEST_SHA256, ds, sizeof(ds));
+
+	return n > 0 && has(rs, ds, (size_t)n);
+}
+
+static bool
+same_rrset(const struct dns_rrset *a, const struct dns_rrset *b)
+{
+	return a->type == b->type && a->count == b->count && a->ttl == b->ttl &&
+	       a->rdlen == b->rdlen && a->rdata != b->rdata &&
+	       memcmp(a->rdata, b->rdata, a->rdlen) == 0;
+}
+
+static bool
+canonical(const struct dns_rrset *rs)
+{
+	uint32_t pos = 0;
+	uint16_t len, prevlen = 0;
+	const uint8_t *rd, *prev = NULL;
+
+	while ((rd = dns_rrset_next(rs, &pos, &len)) != NULL) {
+		if (prev && dns_rdata_cmp(prev, prevlen, rd, len) >= 0)
+			return false;
+		prev = rd;
+		prevlen = len;
+	}
+	return true;
+}
+
+/* Model 2: a peer's ZSK and KSK (with its CDS/CDNSKEY) merged beside ours. */
+static void
+model2_cases(const struct sign_key *ksk, const struct sign_key *zsk, const struct sign_key *fz,
+	     const struct sign_key *fk)
+{
+	static struct blobset xdnskey, xcds, xcdnskey, bad;
+	const struct sign_key *keys[] = { ksk, zsk }, *k[] = { ksk };
+	struct sign_keytable_params p = params(keys, 2);
+	struct sign_keytable *t = NULL;
+
+	diag("model 2");
+	blobset_init(&xdnskey, DNS_T_DNSKEY, 86400);
+	blobset_key(&xdnskey, fz);
+	blobset_key(&xdnskey, fk);
+	blobset_key(&xdnskey, zsk);
+	blobset_init(&xcds, DNS_T_CDS, 86400);
+	blobset_ds(&xcds, fk);
+	blobset_ds(&xcds, ksk);
+	blobset_init(&xcdnskey, DNS_T_CDNSKEY, 86400);
+	blobset_key(&xcdnskey, fk);
+	blobset_key(&xcdnskey, ksk);
+	p.extra_dnskey = &xdnskey.rs;
+	p.extra_cds = &xcds.rs;
+	p.extra_cdnskey = &xcdnskey.rs;
+	if (!ok(sign_keytable_build(&p, &t, err, sizeof(err)) == 0, "model 2: builds")) {
+		diag("%s", err);
+		return;
+	}
+	ok(t->dnskey.count == 4 && has_key(&t->dnskey, ksk) && has_key(&t->dnskey, zsk) &&
+	   has_key(&t->dnskey, fz) && has_key(&t->dnskey, fk),
+	   "model 2: DNSKEY = our KSK and ZSK + the peer's ZSK and KSK, our ZSK once");
+	ok(canonical(&t->dnskey) && canonical(&t->cds) && canonical(&t->cdnskey),
+	   "model 2: merged RRsets in canonical order");
+	ok(t->dnskey.ttl == 3600 && t->cds.ttl == 3600 && t->cdnskey.ttl == 3600,
+	   "model 2: dnskey_ttl for every merged RRset, not the imported TTL");
+	check_sigs(t, &t->dnskey, &t->dnskey_sig, k, 1, "model 2 DNSKEY");
+	ok(t->cds.count == 2 && has_ds(&t->cds, ksk) && has_ds(&t->cds, fk),
+	   "model 2: CDS = ours + the peer's, ours once");
+	ok(t->cdnskey.count == 2 && has_key(&t->cdnskey, ksk) && has_key(&t->cdnskey, fk),
+	   "model 2: CDNSKEY = ours + the peer's, ours once");
+	check_sigs(t, &t->cds, &t->cds_sig, k, 1, "model 2 CDS");
+	check_sigs(t, &t->cdnskey, &t->cdnskey_sig, k, 1, "model 2 CDNSKEY");
+	ok(t->nzsk == 1 && t->zsk[0] == zsk, "model 2: only our ZSK signs zone data");
+	check_signers(t);
+	sign_keytable_free(t);
+
+	/* Only the peer has CDS: ours is not SIGN_KEY_SYNC. */
+	p.states = (const unsigned[]){ SIGN_KEY_PUBLISHED | SIGN_KEY_ACTIVE,
+				       SIGN_KEY_STATE_DEFAULT };
+	p.dnskey_ttl = 600;
+	p.extra_cds = &xcds.rs;
+	xcds.rs.count = 1;
+	xcds.rs.rdlen = 2u + (uint32_t)dns_get16(xcds.buf);
+	xcdnskey.rs.count = 1;
+	xcdnskey.rs.rdlen = 2u + (uint32_t)dns_get16(xcdnskey.buf);
+	t = NULL;
+	is_int(sign_keytable_build(&p, &t, err, sizeof(err)), 0,
+	       "model 2, CDS from the peer only: builds");
+	ok(t && t->cds.count == 1 && has_ds(&t->cds, fk) && t->cdnskey.count == 1 &&
+	   has_key(&t->cdnskey, fk) && t->cds.ttl == 600 && t->cds_sig.count == 1 &&
+	   t->cdnskey_sig.count == 1,
+	   "model 2: the peer's CDS/CDNSKEY alone are published and signed, with dnskey_ttl");
+	sign_keytable_free(t);
+
+	p.publish_cds = false;
+	t = NULL;
+	sign_keytable_build(&p, &t, err, sizeof(err));
+	ok(t && t->cds.count == 0 && t->cdnskey.count == 0 && t->cds_sig.count == 0 &&
+	   t->dnskey.count == 4, "model 2 without publish_cds: no CDS/CDNSKEY, imported or ours");
+	sign_keytable_free(t);
+
+	/* A peer's KSK never signs, even when it is the only SEP key in the DNSKEY RRset. */
+	const struct sign_key *zonly[] = { zsk };
+	p = params(zonly, 1);
+	p.extra_dnskey = &xdnskey.rs;
+	t = NULL;
+	sign_keytable_build(&p, &t, err, sizeof(err));
+	ok(t && t->dnskey.count == 3 && t->nzsk == 1 && t->zsk[0] == zsk,
+	   "model 2 beside the peer's KSK: our ZSK alone is a signer");
+	if (t)
+		check_sigs(t, &t->dnskey, &t->dnskey_sig, zonly, 1,
+			   "model 2, our ZSK signs DNSKEY");
+	sign_keytable_free(t);
+
+	p = params(keys, 2);
+	blobset_init(&bad, DNS_T_DNSKEY, 3600);
+	blobset_key(&bad, fz);
+	bad.rs.rdlen--;
+	p.extra_dnskey = &bad.rs;
+	expect_fail(&p, -EINVAL, "malformed extra DNSKEY",
+		    "model 2: an extra DNSKEY RRset too short");
+	bad.rs.rdlen++;
+	bad.rs.type = DNS_T_CDNSKEY;
+	expect_fail(&p, -EINVAL, "malformed extra DNSKEY",
+		    "model 2: an extra DNSKEY RRset of another type");
+	p.extra_dnskey = NULL;
+	blobset_init(&bad, DNS_T_CDS, 3600);
+	blobset_add(&bad, (const uint8_t *)"\1\2\3", 3);
+	p.extra_cds = &bad.rs;
+	expect_fail(&p, -EINVAL, "malformed extra CDS", "model 2: a CDS RDATA too short");
+	bad.rs.count = 0;
+	bad.rs.rdlen = 0;
+	t = NULL;
+	is_int(sign_keytable_build(&p, &t, err, sizeof(err)), 0,
+	       "model 2: an empty extra RRset is none");
+	sign_keytable_free(t);
+}
+
+/* The zone owner's signed key RRsets (model 1). */
+struct owned {
+	struct blobset dnskey, dnskey_sig, cds, cds_sig, cdnskey, cdnskey_sig;
+	struct sign_dnskeyset set;
+};
+
+/* Point o's RRsets and set at o's own buffers (after a copy). */
+static void
+owned_repoint(struct owned *o)
+{
+	struct blobset *b[] = { &o->dnskey, &o->dnskey_sig, &o->cds, &o->cds_sig, &o->cdnskey,
+				&o->cdnskey_sig };
+
+	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++)
+		b[i]->rs.rdata = b[i]->buf;
+	o->set = (struct sign_dnskeyset){ &o->dnskey.rs, &o->dnskey_sig.rs, &o->cds.rs,
+					  &o->cds_sig.rs, &o->cdnskey.rs, &o->cdnskey_sig.rs };
+}
+
+/*
+ * DNSKEY = members[], CDS/CDNSKEY of owner when cds; all signed by owner,
+ * valid from NOW - 3600 to NOW + 86400.
+ */
+static void
+owned_make(struct owned *o, const struct sign_key *owner, const struct sign_key *const *members,
+	   size_t n, bool cds)
+{
+	blobset_init(&o->dnskey, DNS_T_DNSKEY, 7200);
+	for (size_t i = 0; i < n; i++)
+		blobset_key(&o->dnskey, members[i]);
+	blobset_init(&o->dnskey_sig, DNS_T_RRSIG, 7200);
+	blobset_sign(&o->dnskey_sig, &o->dnskey, owner, NOW - 3600, NOW + 86400);
+	blobset_init(&o->cds, DNS_T_CDS, 300);
+	blobset_init(&o->cds_sig, DNS_T_RRSIG, 300);
+	blobset_init(&o->cdnskey, DNS_T_CDNSKEY, 300);
+	blobset_init(&o->cdnskey_sig, DNS_T_RRSIG, 300);
+	if (cds) {
+		blobset_ds(&o->cds, owner);
+		blobset_sign(&o->cds_sig, &o->cds, owner, NOW - 3600, NOW + 86400);
+		blobset_key(&o->cdnskey, owner);
+		blobset_sign(&o->cdnskey_sig, &o->cdnskey, owner, NOW - 3600, NOW + 86400);
+	}
+	owned_repoint(o);
+}
+
+/* Model 1: served verbatim, our keys sign zone data only. */
+static void
+model1_cases(const struct sign_key *ksk, const struct sign_key *zsk, const struct sign_key *fz,
+	     const struct sign_key *owner)
+{
+	static struct owned o, copy;
+	const struct sign_key *members[] = { owner, ksk, zsk, fz }, *keys[] = { ksk, zsk };
+	struct sign_keytable_params p = params(keys, 2);
+	struct sign_keytable *t = NULL;
+	uint32_t inc, exp;
+
+	diag("model 1");
+	sign_validity_window(&validity, NOW, &inc, &exp);
+	owned_make(&o, owner, members, 4, false);
+	copy = o;
+	owned_repoint(&copy);
+	p.signed_keys = &o.set;
+	if (!ok(sign_keytable_build(&p, &t, err, sizeof(err)) == 0, "model 1: builds")) {
+		diag("%s", err);
+		return;
+	}
+	memset(o.dnskey.buf, 0, sizeof(o.dnskey.buf));
+	memset(o.dnskey_sig.buf, 0, sizeof(o.dnskey_sig.buf));
+	ok(same_rrset(&t->dnskey, &copy.dnskey.rs), "model 1: DNSKEY served verbatim (a copy)");
+	ok(same_rrset(&t->dnskey_sig, &copy.dnskey_sig.rs),
+	   "model 1: its RRSIGs served verbatim: DNSKEY not re-signed");
+	ok(t->dnskey_sig.count == 1 &&
+	   dns_get16(t->dnskey_sig.rdata + 2 + 16) == sign_key_tag(owner),
+	   "model 1: the one RRSIG DNSKEY is the owner's");
+	ok(t->cds.count == 0 && t->cds_sig.count == 0 && t->cdnskey.count == 0 &&
+	   t->cdnskey_sig.count == 0, "model 1 without signed CDS/CDNSKEY: none published, "
+	   "though publish_cds");
+	ok(t->nzsk == 2 && in(ksk, t->zsk, 2) && in(zsk, t->zsk, 2),
+	   "model 1: every active key of ours signs zone data, SEP or not");
+	is_int(t->sigs_expire, exp, "model 1: sigs_expire as if the table had signed");
+	check_signers(t);
+	is_int(sign_dnskeyset_check(apex, &copy.set, t->zsk, t->nzsk, NOW, err, sizeof(err)), 0,
+	       "model 1: the table's keys pass the check");
+	struct sign_keytable *t2 = NULL;
+	p.signed_keys = NULL;
+	sign_keytable_build(&p, &t2, err, sizeof(err));
+	ok(t2 && sign_keytable_signs_alike(t, t2) == false && t2->nzsk == 1,
+	   "model 1 and 2 tables of the same keys do not sign alike");
+	sign_keytable_free(t2);
+	sign_keytable_free(t);
+
+	/* With signed CDS and CDNSKEY; a key that is only published does not sign. */
+	owned_make(&o, owner, members, 4, true);
+	p = params(keys, 2);
+	p.signed_keys = &o.set;
+	p.states = (const unsigned[]){ SIGN_KEY_PUBLISHED, SIGN_KEY_STATE_DEFAULT };
+	t = NULL;
+	is_int(sign_keytable_build(&p, &t, err, sizeof(err)), 0, "model 1 with CDS: builds");
+	ok(t && same_rrset(&t->cds, &o.cds.rs) && same_rrset(&t->cds_sig, &o.cds_sig.rs) &&
+	   same_rrset(&t->cdnskey, &o.cdnskey.rs) &&
+	   same_rrset(&t->cdnskey_sig, &o.cdnskey_sig.rs) && same_rrset(&t->dnskey, &o.dnskey.rs),
+	   "model 1: CDS, CDNSKEY and their RRSIGs served verbatim, with their TTLs");
+	ok(t && t->nzsk == 1 && t->zsk[0] == zsk,
+	   "model 1: a published, inactive key signs nothing");
+	sign_keytable_free(t);
+
+	p.states = (const unsigned[]){ SIGN_KEY_PUBLISHED, SIGN_KEY_PUBLISHED };
+	expect_fail(&p, -EINVAL, "no active key", "model 1 with no active key of ours");
+	p.states = NULL;
+	p.extra_dnskey = &o.dnskey.rs;
+	expect_fail(&p, -EINVAL, "beside a signed DNSKEY", "model 1 and 2 at once");
+	p.extra_dnskey = NULL;
+	o.set.dnskey_sig = NULL;
+	expect_fail(&p, -EINVAL, "DNSKEY: no RRSIG", "model 1: a DNSKEY RRset without RRSIG");
+	o.set.dnskey_sig = &o.dnskey_sig.rs;
+	o.set.cds_sig = NULL;
+	expect_fail(&p, -EINVAL, "CDS: no RRSIG", "model 1: a CDS RRset without RRSIG");
+	o.set.cds_sig = &o.cds_sig.rs;
+	o.dnskey.rs.count = 0;
+	expect_fail(&p, -EINVAL, "DNSKEY: empty", "model 1: an empty DNSKEY RRset");
+	o.dnskey.rs.count = 4;
+	o.dnskey_sig.rs.type = DNS_T_DNSKEY;
+	expect_fail(&p, -EINVAL, "DNSKEY: malformed RRSIG", "model 1: RRSIGs that are not RRSIG");
+}
+
+static void
+expect_reject(const struct sign_dnskeyset *s, const struct sign_key *const *zsk, size_t nzsk,
+	      uint32_t now, const char *needle, const char *what)
+{
+	err[0] = 0;
+	is_int(sign_dnskeyset_check(apex, s, zsk, nzsk, now, err, sizeof(err)), -EINVAL,
+	       "check rejects %s", what);
+	if (!ok(strstr(err, needle) != NULL, "check: %s: reason", what))
+		diag("got \"%s\", want \"%s\"", err, needle);
+}
+
+/* sign_dnskeyset_check: accepts a good set, and each reason to reject one. */
+static void
+check_cases(const struct sign_key *zsk, const struct sign_key *zsk8, const struct sign_key *fz,
+	    const struct sign_key *owner)
+{
+	static struct owned o;
+	const struct sign_key *members[] = { owner, zsk, fz }, *ours[] = { zsk };
+	const struct sign_key *two[] = { zsk, zsk8 };
+	struct sign_key *stranger = NULL, *revk = NULL;
+	char want[64];
+
+	diag("sign_dnskeyset_check");
+	owned_make(&o, owner, members, 3, true);
+	is_int(sign_dnskeyset_check(apex, &o.set, ours, 1, NOW, err, sizeof(err)), 0,
+	       "check accepts our ZSK in a set signed by its KSK, with CDS and CDNSKEY");
+	is_int(sign_dnskeyset_check(apex, &o.set, ours, 1, NOW + 86400, err, sizeof(err)), 0,
+	       "check accepts at the expiration");
+	is_int(sign_dnskeyset_check(apex, &o.set, ours, 1, NOW - 3600, err, sizeof(err)), 0,
+	       "check accepts at the inception");
+	snprintf(want, sizeof(want), "our ZSK %u (algorithm 8) is missing", sign_key_tag(zsk8));
+	expect_reject(&o.set, two, 2, NOW, want, "a set without one of our ZSKs");
+	expect_reject(&o.set, ours, 1, NOW + 86401, "DNSKEY: RRSIG expired", "an expired RRSIG");
+	expect_reject(&o.set, ours, 1, NOW - 3601, "DNSKEY: RRSIG not yet valid",
+		      "an RRSIG before its inception");
+
+	/* A second, valid RRSIG beside an expired one is enough. */
+	blobset_init(&o.dnskey_sig, DNS_T_RRSIG, 7200);
+	blobset_sign(&o.dnskey_sig, &o.dnskey, owner, NOW - 7200, NOW - 3600);
+	expect_reject(&o.set, ours, 1, NOW, "DNSKEY: RRSIG expired", "only an expired RRSIG");
+	blobset_sign(&o.dnskey_sig, &o.dnskey, owner, NOW - 3600, NOW + 86400);
+	is_int(sign_dnskeyset_check(apex, &o.set, ours, 1, NOW, err, sizeof(err)), 0,
+	       "check accepts a valid RRSIG beside an expired one");
+
+	/* Signed by a key outside the set. */
+	sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_KSK, apex, &stranger);
+	blobset_init(&o.dnskey_sig, DNS_T_RRSIG, 7200);
+	blobset_sign(&o.dnskey_sig, &o.dnskey, stranger, NOW - 3600, NOW + 86400);
+	expect_reject(&o.set, ours, 1, NOW, "DNSKEY: no RRSIG verifies",
+		      "an RRSIG by a key outside the set");
+
+	/* A bad signature. */
+	blobset_init(&o.dnskey_sig, DNS_T_RRSIG, 7200);
+	blobset_sign(&o.dnskey_sig, &o.dnskey, owner, NOW - 3600, NOW + 86400);
+	o.dnskey_sig.buf[o.dnskey_sig.rs.rdlen - 1] ^= 1;
+	expect_reject(&o.set, ours, 1, NOW, "DNSKEY: no RRSIG verifies", "a corrupted signature");
+
+	/* The set changed after signing. */
+	o.dnskey_sig.buf[o.dnskey_sig.rs.rdlen - 1] ^= 1;
+	blobset_key(&o.dnskey, stranger);
+	expect_reject(&o.set, ours, 1, NOW, "DNSKEY: no RRSIG verifies",
+		      "a DNSKEY RRset changed after it was signed");
+
+	/* Signed by a revoked key of the set. */
+	sign_key_dup(owner, &revk);
+	sign_key_set_flags(revk, SIGN_FLAGS_KSK | SIGN_FLAG_REVOKE);
+	const struct sign_key *rmembers[] = { revk, zsk, fz };
+	owned_make(&o, revk, rmembers, 3, false);
+	expect_reject(&o.set, ours, 1, NOW, "DNSKEY: no RRSIG verifies",
+		      "an RRSIG by a revoked key of the set");
+
+	/* CDS and CDNSKEY: each must be signed by a key of the DNSKEY set, in time. */
+	owned_make(&o, owner, members, 3, true);
+	blobset_init(&o.cds_sig, DNS_T_RRSIG, 300);
+	blobset_sign(&o.cds_sig, &o.cds, stranger, NOW - 3600, NOW + 86400);
+	expect_reject(&o.set, ours, 1, NOW, "CDS: no RRSIG verifies", "CDS signed outside the set");
+	owned_make(&o, owner, members, 3, true);
+	blobset_init(&o.cdnskey_sig, DNS_T_RRSIG, 300);
+	blobset_sign(&o.cdnskey_sig, &o.cdnskey, owner, NOW - 7200, NOW - 1);
+	expect_reject(&o.set, ours, 1, NOW, "CDNSKEY: RRSIG expired", "an expired RRSIG CDNSKEY");
+	o.cdnskey_sig.rs.count = 0;
+	o.cdnskey_sig.rs.rdlen = 0;
+	expect_reject(&o.set, ours, 1, NOW, "CDNSKEY: no RRSIG", "CDNSKEY without RRSIG");
+
+	/* Malformed input. */
+	owned_make(&o, owner, members, 3, false);
+	o.dnskey.rs.rdlen += 1;
+	expect_reject(&o.set, ours, 1, NOW, "DNSKEY: malformed RRset", "a DNSKEY RRset overrun");
+	o.dnskey.rs.rdlen -= 1;
+	o.dnskey_sig.rs.count = 0;
+	o.dnskey_sig.rs.rdlen = 0;
+	expect_reject(&o.set, ours, 1, NOW, "DNSKEY: no RRSIG", "DNSKEY without RRSIG");
+	o.set.dnskey = NULL;
+	expect_reject(&o.set, ours, 1, NOW, "DNSKEY: empty", "no DNSKEY RRset");
+
+	sign_key_free(revk);
+	sign_key_free(stranger);
+}
+
 static struct dns_zone *
 zone_load(const char *soa_line)
 {
@@ -437,6 +888,21 @@ main(void)
 	}
 
 	timing_cases(ksk15, ksk15b, zsk13, zsk8);
+
+	{
+		struct sign_key *fz = NULL, *fk = NULL, *owner = NULL;
+		sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_ZSK, apex, &fz);
+		sign_key_generate(SIGN_ALG_ECDSAP256SHA256, SIGN_FLAGS_KSK, apex, &fk);
+		sign_key_generate(SIGN_ALG_ED25519, SIGN_FLAGS_KSK, apex, &owner);
+		if (ok(fz && fk && owner, "a peer's ZSK and KSK, the zone owner's KSK generated")) {
+			model2_cases(ksk15, zsk13, fz, fk);
+			model1_cases(ksk15, zsk13, fz, owner);
+			check_cases(zsk13, zsk8, fz, owner);
+		}
+		sign_key_free(fz);
+		sign_key_free(fk);
+		sign_key_free(owner);
+	}
 
 	/* Tables that sign alike: what lets cached signatures survive a swap. */
 	{
