@@ -1150,7 +1150,11 @@ cli_msigner(struct zone_flags_list *l, const char *arg, char *err, size_t errlen
 		if (eq)
 			*eq = '\0';
 		int k = eq ? ms_setting_find(item) : -1;
-		if (k < 0) {
+		if (!eq) {
+			seterr(err, errlen, "--multi-signer '%s': expected SETTING=N, got '%s'", arg,
+			       item);
+			rc = -EINVAL;
+		} else if (k < 0) {
 			seterr(err, errlen, "--multi-signer '%s': unknown setting '%s' (poll-interval, "
 			       "retry-min, retry-max, delay or timeout-ms)", arg, item);
 			rc = -EINVAL;

@@ -441,6 +441,353 @@ test_config_bad(void)
 	   err);
 }
 
+static unsigned
+port_of(const struct dp_listen *l)
+{
+	return l->addr.ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)&l->addr)->sin6_port)
+					     : ntohs(((const struct sockaddr_in *)&l->addr)->sin_port);
+}
+
+#define SECRET "c2VjcmV0"
+#define TSIG_B "hmac-sha256:b.key:" SECRET
+
+/* Multi-signer settings left out: a single signer with the defaults. */
+static void
+test_ms_defaults(void)
+{
+	struct ctl_config cfg;
+	is_int(parse(&cfg, "-l", "127.0.0.1", "--zone", "a.example=a.zone", NULL), 0,
+	       "zone without multi-signer settings");
+	const struct ctl_zone_conf *z = &cfg.zones[0];
+	is_int(z->dnskey_ttl, CTL_DNSKEY_TTL_DEFAULT, "  dnskey-ttl 3600");
+	ok(z->ms.model == 0 && z->ms.npeers == 0 && z->ms.peers == NULL, "  model 0, no peers");
+	ok(z->ms.poll_interval == 60 && z->ms.retry_min == 1 && z->ms.retry_max == 300 &&
+	   z->ms.delay == 0 && z->ms.timeout_ms == 2000, "  default timings");
+	ok(cfg.statedir == NULL, "  no statedir without keydir");
+	ok(cfg.keysync_listen == NULL && cfg.nkeysync_listen == 0, "  no keysync-listen");
+	ctl_config_free(&cfg);
+
+	is_int(parse(&cfg, "-l", "127.0.0.1", "--keydir", "keys", NULL), 0, "--keydir only");
+	is_str(cfg.statedir, "keys", "  statedir defaults to keydir");
+	ctl_config_free(&cfg);
+}
+
+static void
+test_ms_config(void)
+{
+	struct ctl_config cfg;
+	char want[600];
+	const char *path = write_file("ms.conf",
+		"server: {\n"
+		"  keysync-listen = [ \"127.0.0.1:5300\", \"[::1]\" ];\n"
+		"  statedir = \"state\";\n"
+		"  keydir = \"keys\";\n"
+		"};\n"
+		"zones = (\n"
+		"  { name = \"example.com\"; file = \"a.zone\"; dnskey-ttl = 300;\n"
+		"    multi-signer = {\n"
+		"      model = 2;\n"
+		"      poll-interval = 30; retry-min = 2; retry-max = 600; delay = 5; timeout-ms = 1500;\n"
+		"      peers = ( { name = \"b\"; address = \"127.0.0.2:53\"; tsig = \"" TSIG_B "\"; },\n"
+		"                { name = \"c-1_x.y\"; address = \"[::1]:5300\";\n"
+		"                  sig0-key = \"keys/Kexample.com.+013+12345\";\n"
+		"                  sig0-peer = \"/etc/c.key\"; push = false; poll = true; },\n"
+		"                { name = \"d\"; address = \"192.0.2.4\"; sig0-key = \"/k/d\";\n"
+		"                  poll = false; } );\n"
+		"    }; },\n"
+		"  { name = \"example.net\"; file = \"b.zone\";\n"
+		"    multi-signer = { model = 1; }; },\n"
+		"  { name = \"example.org\"; file = \"c.zone\";\n"
+		"    multi-signer = { model = 2; peers = []; }; }\n"
+		");\n");
+	is_int(parse(&cfg, "-c", path, "-l", "127.0.0.1", NULL), 0, "multi-signer configuration: %s",
+	       err);
+	is_int(cfg.nkeysync_listen, 2, "  two keysync-listen addresses");
+	ok(cfg.nkeysync_listen == 2 && port_of(&cfg.keysync_listen[0]) == 5300 &&
+	   cfg.keysync_listen[1].addr.ss_family == AF_INET6 && port_of(&cfg.keysync_listen[1]) == 53,
+	   "  ports as given, 53 by default");
+	snprintf(want, sizeof(want), "%s/state", tmpdir);
+	is_str(cfg.statedir, want, "  relative statedir is relative to the config's directory");
+	is_int(cfg.nzones, 3, "  three zones");
+	const struct ctl_zone_conf *z = &cfg.zones[0];
+	is_int(z->dnskey_ttl, 300, "  dnskey-ttl");
+	is_int(z->ms.model, 2, "  model 2");
+	ok(z->ms.poll_interval == 30 && z->ms.retry_min == 2 && z->ms.retry_max == 600 &&
+	   z->ms.delay == 5 && z->ms.timeout_ms == 1500, "  timings");
+	is_int(z->ms.npeers, 3, "  three peers");
+	if (z->ms.npeers == 3) {
+		const struct ctl_peer_conf *p = z->ms.peers;
+		is_str(p[0].name, "b", "  peer b");
+		ok(p[0].addr.addr.ss_family == AF_INET && port_of(&p[0].addr) == 53, "  its address");
+		is_str(p[0].tsig, TSIG_B, "  its TSIG key as given");
+		ok(!p[0].sig0_key && !p[0].sig0_peer && p[0].push && p[0].poll,
+		   "  no SIG(0); push and poll by default");
+		is_str(p[1].name, "c-1_x.y", "  peer c-1_x.y");
+		ok(p[1].addr.addr.ss_family == AF_INET6 && port_of(&p[1].addr) == 5300, "  its address");
+		ok(p[1].tsig == NULL, "  no TSIG");
+		snprintf(want, sizeof(want), "%s/keys/Kexample.com.+013+12345", tmpdir);
+		is_str(p[1].sig0_key, want, "  relative sig0-key is relative to the config's directory");
+		is_str(p[1].sig0_peer, "/etc/c.key", "  absolute sig0-peer unchanged");
+		ok(!p[1].push && p[1].poll, "  push false, poll true");
+		ok(p[2].sig0_key && strcmp(p[2].sig0_key, "/k/d") == 0 && p[2].sig0_peer == NULL,
+		   "  sig0-key without sig0-peer");
+		ok(p[2].push && !p[2].poll, "  push by default, poll false");
+	}
+	z = &cfg.zones[1];
+	ok(z->ms.model == 1 && z->ms.npeers == 0 && z->dnskey_ttl == CTL_DNSKEY_TTL_DEFAULT,
+	   "  model 1 without peers");
+	ok(z->ms.poll_interval == 60 && z->ms.retry_min == 1 && z->ms.retry_max == 300 &&
+	   z->ms.delay == 0 && z->ms.timeout_ms == 2000, "  with the default timings");
+	ok(cfg.zones[2].ms.model == 2 && cfg.zones[2].ms.npeers == 0,
+	   "  model 2 with an empty peer list");
+	ctl_config_free(&cfg);
+
+	/* The command line over the file. */
+	is_int(parse(&cfg, "-c", path, "-l", "127.0.0.1", "--keysync-listen", "127.0.0.9:5353",
+		     "--statedir", "st", "--dnskey-ttl", "EXAMPLE.com.=60",
+		     "--multi-signer", "example.com=1,retry-max=900,delay=0",
+		     "--peer", "example.com=B@127.0.0.3:5300,sig0-key=k/K1,sig0-peer=k/p.key,push=no",
+		     "--peer", "example.com=e@[::1],tsig=e:" SECRET ",poll=no",
+		     "--peer", "example.net=f@127.0.0.6,tsig=" TSIG_B, NULL), 0,
+	       "flags over the file's multi-signer settings: %s", err);
+	ok(cfg.nkeysync_listen == 1 && port_of(&cfg.keysync_listen[0]) == 5353,
+	   "  --keysync-listen replaces the file's list");
+	is_str(cfg.statedir, "st", "  --statedir wins, relative to the working directory");
+	z = &cfg.zones[0];
+	is_int(z->dnskey_ttl, 60, "  --dnskey-ttl wins");
+	is_int(z->ms.model, 1, "  --multi-signer's model wins");
+	ok(z->ms.poll_interval == 30 && z->ms.retry_min == 2 && z->ms.retry_max == 900 &&
+	   z->ms.delay == 0 && z->ms.timeout_ms == 1500,
+	   "  the settings given win, the others keep the file's");
+	is_int(z->ms.npeers, 4, "  one peer replaced, one added");
+	if (z->ms.npeers == 4) {
+		const struct ctl_peer_conf *p = z->ms.peers;
+		is_str(p[0].name, "B", "  the replaced peer keeps its place, named as the flag has it");
+		ok(p[0].tsig == NULL && strcmp(p[0].sig0_key, "k/K1") == 0 &&
+		   strcmp(p[0].sig0_peer, "k/p.key") == 0 && !p[0].push && p[0].poll &&
+		   port_of(&p[0].addr) == 5300, "  with the flag's settings, paths as given");
+		is_str(p[1].name, "c-1_x.y", "  file peer kept");
+		is_str(p[3].name, "e", "  flag peer added last");
+		ok(p[3].addr.addr.ss_family == AF_INET6 && port_of(&p[3].addr) == 53 &&
+		   strcmp(p[3].tsig, "e:" SECRET) == 0 && p[3].push && !p[3].poll,
+		   "  address, TSIG key, push by default, poll=no");
+	}
+	ok(cfg.zones[1].ms.npeers == 1 && strcmp(cfg.zones[1].ms.peers[0].name, "f") == 0 &&
+	   cfg.zones[1].ms.model == 1, "  a peer added to the model 1 zone");
+	ctl_config_free(&cfg);
+
+	/* Only flags, on a zone of --zone given after them. */
+	is_int(parse(&cfg, "-l", "127.0.0.1", "--peer", "a.example=x@127.0.0.2,tsig=" TSIG_B,
+		     "--multi-signer", "a.example=2", "--dnskey-ttl", "a.example=604800",
+		     "--zone", "a.example=a.zone", "--keysync-listen", "[::1]:5300",
+		     "--keysync-listen", "127.0.0.1", "--keydir", "k", NULL), 0,
+	       "every multi-signer flag without a file: %s", err);
+	z = &cfg.zones[0];
+	ok(z->ms.model == 2 && z->ms.npeers == 1 && z->dnskey_ttl == 604800 &&
+	   z->ms.poll_interval == 60, "  model, peer, dnskey-ttl and default timings");
+	ok(cfg.nkeysync_listen == 2 && port_of(&cfg.keysync_listen[0]) == 5300 &&
+	   port_of(&cfg.keysync_listen[1]) == 53, "  --keysync-listen repeated");
+	is_str(cfg.statedir, "k", "  statedir defaults to --keydir");
+	ctl_config_free(&cfg);
+
+	path = write_file("ms-one.conf", "server: { keysync-listen = \"127.0.0.1:5300\"; "
+				       "keydir = \"/k\"; };\n");
+	is_int(parse(&cfg, "-c", path, "-l", "127.0.0.1", NULL), 0, "keysync-listen as one string");
+	is_int(cfg.nkeysync_listen, 1, "  one address");
+	is_str(cfg.statedir, "/k", "  statedir defaults to the file's keydir");
+	ctl_config_free(&cfg);
+}
+
+/* A configuration with n peers of zone a.example, p0 on line 3 (static buffer). */
+static const char *
+peers_conf(int n)
+{
+	static char text[16384];
+	size_t len = (size_t)snprintf(text, sizeof(text), "zones = ( { name = \"a.example\"; "
+				      "file = \"a\";\n  multi-signer = { model = 2; peers = (\n");
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"    %s{ name = \"p%d\"; address = \"127.0.0.%d\"; "
+					"tsig = \"" TSIG_B "\"; }\n", i ? "," : "", i, i + 1);
+	snprintf(text + len, sizeof(text) - len, "  ); }; } );\n");
+	return text;
+}
+
+static void
+test_ms_cmdline_bad(void)
+{
+	static const struct {
+		const char *args[4];
+		const char *why;
+	} bad[] = {
+		{ { "--keysync-listen", "localhost" }, "--keysync-listen 'localhost'" },
+		{ { "--keysync-listen", "127.0.0.1:0" }, "invalid port" },
+		{ { "--statedir", "" }, "--statedir: empty path" },
+		{ { "--dnskey-ttl", "a.example" }, "--dnskey-ttl 'a.example': expected ZONE=SECONDS" },
+		{ { "--dnskey-ttl", "a.example=0" }, "expected ZONE=SECONDS, 1..604800" },
+		{ { "--dnskey-ttl", "a.example=604801" }, "expected ZONE=SECONDS, 1..604800" },
+		{ { "--dnskey-ttl", "a..example=60" }, "--dnskey-ttl 'a..example=60': invalid zone name" },
+		{ { "--dnskey-ttl", "a.example=60", "--dnskey-ttl", "A.example.=70" }, "zone given twice" },
+		{ { "--dnskey-ttl", "b.example=60" },
+		  "--dnskey-ttl: no zone 'b.example' (give --zone b.example=FILE or a zones entry)" },
+		{ { "--multi-signer", "a.example=3" }, "the model must be 1 or 2" },
+		{ { "--multi-signer", "a.example=0" }, "the model must be 1 or 2" },
+		{ { "--multi-signer", "a.example=2", "--multi-signer", "a.example=1" }, "zone given twice" },
+		{ { "--multi-signer", "a.example=2,poll-interval=0" }, "poll-interval expects 1..86400" },
+		{ { "--multi-signer", "a.example=2,poll-interval=86401" }, "poll-interval expects 1..86400" },
+		{ { "--multi-signer", "a.example=2,retry-min=0" }, "retry-min expects 1..86400" },
+		{ { "--multi-signer", "a.example=2,retry-max=86401" }, "retry-max expects 1..86400" },
+		{ { "--multi-signer", "a.example=2,delay=864001" }, "delay expects 0..864000" },
+		{ { "--multi-signer", "a.example=2,timeout-ms=9" }, "timeout-ms expects 10..60000" },
+		{ { "--multi-signer", "a.example=2,timeout-ms=60001" }, "timeout-ms expects 10..60000" },
+		{ { "--multi-signer", "a.example=2,retry-min=10,retry-max=5" },
+		  "zone 'a.example' has retry-min 10 above retry-max 5" },
+		{ { "--multi-signer", "a.example=2,retry-min=400" }, "retry-min 400 above retry-max 300" },
+		{ { "--multi-signer", "a.example=2,colour=1" }, "unknown setting 'colour'" },
+		{ { "--multi-signer", "a.example=2,delay" }, "expected SETTING=N, got 'delay'" },
+		{ { "--peer", "a.example=b@127.0.0.2" }, "needs a TSIG key (tsig) or a SIG(0) key pair" },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig=hmac-md5:k:" SECRET }, "invalid tsig: " },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B ",sig0-key=k" }, "not both" },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B ",sig0-peer=k" },
+		  "sig0-peer needs sig0-key" },
+		{ { "--peer", "a.example=b c@127.0.0.2,tsig=" TSIG_B }, "invalid peer name 'b c'" },
+		{ { "--peer", "a.example=@127.0.0.2,tsig=" TSIG_B }, "invalid peer name ''" },
+		{ { "--peer", "a.example=b,tsig=" TSIG_B }, "expected ZONE=NAME@ADDR" },
+		{ { "--peer", "a.example=b@localhost,tsig=" TSIG_B }, "invalid address 'localhost'" },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B ",push=maybe" },
+		  "push expects yes or no" },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B ",poll=1" }, "poll expects yes or no" },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B ",colour=red" },
+		  "unknown setting 'colour'" },
+		{ { "--peer", "a.example=b@127.0.0.2,sig0-key=" }, "expected SETTING=VALUE, got 'sig0-key'" },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B, "--peer",
+		    "a.example=B@127.0.0.3,tsig=" TSIG_B }, "'a.example=B@127.0.0.3': peer given twice" },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B },
+		  "--peer: zone 'a.example' is not multi-signer" },
+		{ { "--peer", "b.example=b@127.0.0.2,tsig=" TSIG_B }, "--peer: no zone 'b.example'" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ctl_config cfg;
+		const char *const *a = bad[i].args;
+		/* a.example is multi-signer for the --multi-signer cases only. */
+		bool ms = strcmp(a[0], "--multi-signer") == 0;
+		err[0] = '\0';
+		int rc = ms ? parse(&cfg, "-l", "127.0.0.1", "--zone", "a.example=a", a[0], a[1], a[2],
+				    a[3], NULL)
+			    : strcmp(a[0], "--peer") == 0 && !strstr(bad[i].why, "not multi-signer")
+			    ? parse(&cfg, "-l", "127.0.0.1", "--zone", "a.example=a", "--multi-signer",
+				    "a.example=2", a[0], a[1], a[2], a[3], NULL)
+			    : parse(&cfg, "-l", "127.0.0.1", "--zone", "a.example=a", a[0], a[1], a[2],
+				    a[3], NULL);
+		is_int(rc, -EINVAL, "rejects %s %s%s%s", a[0], a[1], a[2] ? " " : "", a[2] ? a[2] : "");
+		ok(strstr(err, bad[i].why) != NULL, "  says '%s' (got '%s')", bad[i].why, err);
+		ok(strstr(err, SECRET) == NULL, "  shows no TSIG secret");
+		ok(cfg.zones == NULL && cfg.keysync_listen == NULL && cfg.statedir == NULL,
+		   "  leaves cfg empty");
+	}
+
+	/* At most CTL_MS_PEERS_MAX peers once the flags' are added to the file's. */
+	struct ctl_config cfg;
+	const char *path = write_file("peers-60.conf", peers_conf(CTL_MS_PEERS_MAX));
+	is_int(parse(&cfg, "-c", path, "-l", "127.0.0.1", "--peer",
+		     "a.example=p0@127.0.0.9,tsig=" TSIG_B, NULL), 0,
+	       "60 peers in the file, one replaced by --peer: %s", err);
+	ok(cfg.zones[0].ms.npeers == CTL_MS_PEERS_MAX &&
+	   port_of(&cfg.zones[0].ms.peers[0].addr) == 53, "  still 60");
+	ctl_config_free(&cfg);
+	is_int(parse(&cfg, "-c", path, "-l", "127.0.0.1", "--peer",
+		     "a.example=q@127.0.0.9,tsig=" TSIG_B, NULL), -EINVAL, "a 61st peer by --peer");
+	ok(strstr(err, "zone 'a.example' has 61 peers, more than 60") != NULL, "  says so (got '%s')",
+	   err);
+}
+
+static void
+test_ms_config_bad(void)
+{
+	/* The zone list around one multi-signer group: the group opens on line 2. */
+#define MSZ(g) "zones = ( { name = \"a.example\"; file = \"a\";\n multi-signer = {\n" g "\n }; } );\n"
+#define PEER(p) MSZ(" model = 2;\n peers = (\n {\n" p "\n }\n );")
+	config_bad("ms-model.conf", MSZ(" model = 3;"), 3, "'model' must be 1 or 2");
+	config_bad("ms-model-str.conf", MSZ(" model = \"2\";"), 3, "'model' must be 1 or 2");
+	config_bad("ms-nomodel.conf", MSZ(" poll-interval = 5;"), 2,
+		   "'multi-signer' without 'model' (1 or 2)");
+	config_bad("ms-scalar.conf", "zones = ( { name = \"a.example\"; file = \"a\";\n"
+		   " multi-signer = 2; } );\n", 2, "'multi-signer' must be a group");
+	config_bad("ms-key.conf", MSZ(" model = 1;\n colour = 1;"), 4,
+		   "unknown setting 'zones.multi-signer.colour'");
+	config_bad("ms-poll0.conf", MSZ(" model = 1; poll-interval = 0;"), 3,
+		   "'poll-interval' must be an integer from 1 to 86400");
+	config_bad("ms-poll-max.conf", MSZ(" model = 1;\n poll-interval = 86401;"), 4,
+		   "'poll-interval' must be an integer from 1 to 86400");
+	config_bad("ms-retry-min.conf", MSZ(" model = 1; retry-min = 0;"), 3,
+		   "'retry-min' must be an integer from 1 to 86400");
+	config_bad("ms-retry-max.conf", MSZ(" model = 1; retry-max = 86401;"), 3,
+		   "'retry-max' must be an integer from 1 to 86400");
+	config_bad("ms-delay.conf", MSZ(" model = 1; delay = 864001;"), 3,
+		   "'delay' must be an integer from 0 to 864000");
+	config_bad("ms-delay-neg.conf", MSZ(" model = 1; delay = -1;"), 3,
+		   "'delay' must be an integer from 0 to 864000");
+	config_bad("ms-timeout-min.conf", MSZ(" model = 1; timeout-ms = 9;"), 3,
+		   "'timeout-ms' must be an integer from 10 to 60000");
+	config_bad("ms-timeout-max.conf", MSZ(" model = 1; timeout-ms = 60001;"), 3,
+		   "'timeout-ms' must be an integer from 10 to 60000");
+	config_bad("ms-retry-order.conf", MSZ(" model = 1;\n retry-min = 10; retry-max = 5;"), 2,
+		   "'retry-min' (10) is above 'retry-max' (5)");
+	config_bad("ms-ttl0.conf", "zones = ( { name = \"a.example\"; file = \"a\";\n"
+		   " dnskey-ttl = 0; } );\n", 2, "'dnskey-ttl' must be an integer from 1 to 604800");
+	config_bad("ms-ttl-max.conf", "zones = ( { name = \"a.example\"; file = \"a\";\n\n"
+		   " dnskey-ttl = 604801; } );\n", 3, "'dnskey-ttl' must be an integer from 1 to 604800");
+	config_bad("ms-peers-group.conf", MSZ(" model = 2;\n peers = { name = \"b\"; };"), 4,
+		   "'peers' must be a list");
+	config_bad("ms-peer-scalar.conf", MSZ(" model = 2;\n peers = ( \"b\" );"), 4,
+		   "peer entries must be groups");
+	/* A peer group opens on line 5, its settings start on line 6. */
+	config_bad("ms-peer-key.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n colour = 1;"),
+		   7, "unknown setting 'zones.multi-signer.peers.colour'");
+	config_bad("ms-peer-name.conf", PEER(" address = \"127.0.0.2\";\n name = \"b/c\";"), 7,
+		   "invalid peer name 'b/c': expected 1 to 63 letters, digits, '-', '_' or '.'");
+	config_bad("ms-peer-name-long.conf",
+		   PEER(" name = \"a123456789b123456789c123456789d123456789e123456789f123456789abcd\";"),
+		   6, "invalid peer name");
+	config_bad("ms-peer-noname.conf", PEER(" address = \"127.0.0.2\";\n tsig = \"" TSIG_B "\";"),
+		   5, "peer entry without 'name'");
+	config_bad("ms-peer-noaddr.conf", PEER(" name = \"b\";\n tsig = \"" TSIG_B "\";"), 5,
+		   "peer 'b' has no 'address'");
+	config_bad("ms-peer-addr.conf", PEER(" name = \"b\";\n address = \"b.example\";"), 7,
+		   "invalid peer address 'b.example': not an IPv4 address");
+	config_bad("ms-peer-tsig.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n"
+					     " tsig = \"hmac-sha256:b.key:\";"), 7, "invalid 'tsig': ");
+	config_bad("ms-peer-tsig-alg.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n"
+						 " tsig = \"hmac-md5:b.key:" SECRET "\";"), 7,
+		   "invalid 'tsig': ");
+	config_bad("ms-peer-both.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n"
+					     " tsig = \"" TSIG_B "\"; sig0-key = \"k\";"), 5,
+		   "peer 'b' give either a TSIG key (tsig) or a SIG(0) key pair (sig0-key), not both");
+	config_bad("ms-peer-none.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";"), 5,
+		   "peer 'b' needs a TSIG key (tsig) or a SIG(0) key pair (sig0-key)");
+	config_bad("ms-peer-sig0peer.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n"
+						 " sig0-peer = \"k.key\";"), 5,
+		   "peer 'b' sig0-peer needs sig0-key");
+	config_bad("ms-peer-sig0-empty.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n"
+						   " sig0-key = \"\";"), 7, "'sig0-key' must not be empty");
+	config_bad("ms-peer-push.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n push = 1;"),
+		   7, "'push' must be true or false");
+	config_bad("ms-peer-dup.conf",
+		   MSZ(" model = 2;\n peers = (\n { name = \"b\"; address = \"127.0.0.2\"; tsig = \""
+		       TSIG_B "\"; },\n { name = \"B\"; address = \"127.0.0.3\"; tsig = \"" TSIG_B
+		       "\"; }\n );"), 6, "peer 'B' is listed twice");
+	config_bad("ms-keysync.conf", "server: {\n keysync-listen = [ \"127.0.0.1:0\" ];\n};\n", 2,
+		   "invalid keysync-listen address '127.0.0.1:0': invalid port");
+	config_bad("ms-keysync-int.conf", "server: { keysync-listen = 5300; };\n", 1,
+		   "'keysync-listen' must be a string or a list of strings");
+	config_bad("ms-statedir.conf", "server: {\n statedir = \"\";\n};\n", 2,
+		   "'statedir' must not be empty");
+	config_bad("peers-61.conf", peers_conf(CTL_MS_PEERS_MAX + 1), 3 + CTL_MS_PEERS_MAX,
+		   "more than 60 peers");
+#undef PEER
+#undef MSZ
+}
+
 static void
 test_usage(void)
 {
@@ -456,7 +803,10 @@ test_usage(void)
 		"--help", "--version", "SIGHUP", "SIGTERM", "Default: 1232", "Default: 10000",
 		"--dpdk", "--dpdk-eal", "--dpdk-port", "--dpdk-vlan", "--dpdk-tap", "--dpdk-prefix",
 		"--dpdk-prefix6", "DPDK BACKEND", "takes the kernel path", "CAP_NET_ADMIN",
-		"--no-huge",
+		"--no-huge", "--keysync-listen", "--statedir", "--dnskey-ttl", "--multi-signer",
+		"--peer", "poll-interval", "retry-min", "retry-max", "timeout-ms", "sig0-key",
+		"sig0-peer", "push=no", "poll=no", "keysync-listen = ", "statedir = ",
+		"dnskey-ttl = ", "multi-signer = {", "peers = (", "Default: 3600",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ok(strstr(text, want[i]) != NULL, "--help mentions %s", want[i]);
@@ -589,6 +939,10 @@ main(void)
 	test_config_good();
 	test_config_override();
 	test_config_bad();
+	test_ms_defaults();
+	test_ms_config();
+	test_ms_cmdline_bad();
+	test_ms_config_bad();
 	test_usage();
 	test_dpdk();
 
