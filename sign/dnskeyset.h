@@ -17,6 +17,7 @@
 #ifndef SIGEDGE_SIGN_DNSKEYSET_H
 #define SIGEDGE_SIGN_DNSKEYSET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,9 @@ struct sign_dnskeyset {
  * its fixed fields and a signer name), else -EINVAL.
  */
 int sign_rrset_wellformed(const struct dns_rrset *rs, uint16_t type);
+
+/* Whether the well-formed RRset rs holds an RDATA equal to rdata[0..len), octet for octet. */
+bool sign_rrset_has(const struct dns_rrset *rs, const uint8_t *rdata, size_t len);
 
 /*
  * 0 if the RRsets of s are well formed (sign_rrset_wellformed), the

@@ -392,27 +392,13 @@ blobset_sign(struct blobset *sig, const struct blobset *over, const struct sign_
 	sign_signer_free(s);
 }
 
-/* Whether rs holds rdata. */
-static bool
-has(const struct dns_rrset *rs, const uint8_t *rdata, size_t len)
-{
-	uint32_t pos = 0;
-	uint16_t l;
-	const uint8_t *rd;
-
-	while ((rd = dns_rrset_next(rs, &pos, &l)) != NULL)
-		if (l == len && memcmp(rd, rdata, len) == 0)
-			return true;
-	return false;
-}
-
 static bool
 has_key(const struct dns_rrset *rs, const struct sign_key *k)
 {
 	size_t len;
 	const uint8_t *rd = sign_key_dnskey(k, &len);
 
-	return has(rs, rd, len);
+	return sign_rrset_has(rs, rd, len);
 }
 
 static bool
@@ -421,7 +407,7 @@ has_ds(const struct dns_rrset *rs, const struct sign_key *k)
 	uint8_t ds[SIGN_DS_MAXLEN];
 	int n = sign_key_ds(k, SIGN_DIGEST_SHA256, ds, sizeof(ds));
 
-	return n > 0 && has(rs, ds, (size_t)n);
+	return n > 0 && sign_rrset_has(rs, ds, (size_t)n);
 }
 
 static bool
