@@ -101,7 +101,8 @@ size_t ksync_recset_drop_origin(struct ksync_recset *s, unsigned origin);
  * *out. owner is the zone apex (wire form); names[i] is peer i's name
  * (npeers of them, NULL for a bit that names no peer; every origin bit of
  * s must have a name). Returns the length, -EINVAL (an origin without a
- * name), -ENOMEM.
+ * name or with one the text form cannot hold, RDATA that does not parse as
+ * its type), -ENOMEM.
  */
 long ksync_recset_format(const struct ksync_recset *s, const uint8_t *owner,
 			 const char *const *names, size_t npeers, char **out);

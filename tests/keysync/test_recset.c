@@ -187,6 +187,15 @@ test_names(void)
 	ksync_recset_add(&s, DNS_T_DNSKEY, 60, rd, sizeof(rd), 1);
 	is_int(ksync_recset_format(&s, apex, holey, 3, &text), -EINVAL,
 	       "origin with a NULL name: -EINVAL");
+	const char *const spaced[] = { "p0", "p 1", "p2" };
+	is_int(ksync_recset_format(&s, apex, spaced, 3, &text), -EINVAL,
+	       "name with a space: -EINVAL");
+	ksync_recset_free(&s);
+	uint8_t shortkey[] = { 1 };
+	ksync_recset_add(&s, DNS_T_DNSKEY, 60, shortkey, sizeof(shortkey), 0);
+	is_int(ksync_recset_format(&s, apex, names3, 3, &text), -EINVAL,
+	       "DNSKEY RDATA of one octet: -EINVAL");
+	ok(!text, "no text on error");
 	ksync_recset_free(&s);
 
 	/* Only unknown names on a line: the record is dropped, parse succeeds. */
