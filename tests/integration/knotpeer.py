@@ -250,18 +250,22 @@ class KnotPeer:
         how = dns.query.tcp if tcp else dns.query.udp
         return how(q, self.addr, port=self.port, timeout=2)
 
+    def signed_rrset(self, rdtype, name=None):
+        """(RRset, covering RRSIG RRset) for name (default the apex)/rdtype,
+        from one reply of knotd's; either is None when absent."""
+        name = name or self.zone
+        rdtype = dns.rdatatype.RdataType.make(rdtype)
+        r = self.query(rdtype, name)
+        return (r.get_rrset(r.answer, name, dns.rdataclass.IN, rdtype),
+                r.get_rrset(r.answer, name, dns.rdataclass.IN, dns.rdatatype.RRSIG, rdtype))
+
     def rrset(self, rdtype, name=None):
         """The RRset name/rdtype (default the apex) in knotd's answer, or None."""
-        r = self.query(rdtype, name)
-        return r.get_rrset(r.answer, name or self.zone, dns.rdataclass.IN,
-                           dns.rdatatype.RdataType.make(rdtype))
+        return self.signed_rrset(rdtype, name)[0]
 
     def rrsig(self, rdtype, name=None):
         """The RRSIG RRset covering name/rdtype in knotd's answer, or None."""
-        r = self.query(rdtype, name)
-        covers = dns.rdatatype.RdataType.make(rdtype)
-        return r.get_rrset(r.answer, name or self.zone, dns.rdataclass.IN,
-                           dns.rdatatype.RRSIG, covers)
+        return self.signed_rrset(rdtype, name)[1]
 
     def dnskeys(self):
         return self.rrset(dns.rdatatype.DNSKEY)
@@ -278,12 +282,14 @@ class KnotPeer:
     def validate(self, rdtype):
         """Check the apex rdtype RRset's RRSIG against the served DNSKEY RRset
         (dns.dnssec.validate); the key tags of the RRSIGs. Raises
-        dns.dnssec.ValidationFailure when no signature verifies."""
-        rrset, sigs = self.rrset(rdtype), self.rrsig(rdtype)
+        dns.dnssec.ValidationFailure when no signature verifies. The RRset
+        and its RRSIG come from one reply (for DNSKEY the keys too)."""
+        rrset, sigs = self.signed_rrset(rdtype)
         if rrset is None or sigs is None:
             raise dns.dnssec.ValidationFailure('no %s RRset or no RRSIG'
                                                % dns.rdatatype.to_text(rdtype))
-        dns.dnssec.validate(rrset, sigs, {self.zone: self.dnskeys()})
+        keys = rrset if rrset.rdtype == dns.rdatatype.DNSKEY else self.dnskeys()
+        dns.dnssec.validate(rrset, sigs, {self.zone: keys})
         return sorted(s.key_tag for s in sigs)
 
     # --- updates -------------------------------------------------------------

@@ -84,7 +84,16 @@ class Checker:
                       if k['ksk'] == ksk and k['publish'] <= now and not (0 < k['remove'] <= now))
 
     def snapshot(self):
-        """(serial, DNSKEY tags, DNSKEY RRSIG tags, CDS tags, CDNSKEY tags, problems)."""
+        """(serial, DNSKEY tags, DNSKEY RRSIG tags, CDS tags, CDNSKEY tags,
+        problems) of one serial: taken again when the zone changed meanwhile."""
+        for _ in range(10):
+            serial = self.peer.serial()
+            snap = self._snapshot()
+            if snap[0] == serial:
+                return snap
+        return snap
+
+    def _snapshot(self):
         p = self.peer
         problems = []
         try:
@@ -185,6 +194,9 @@ def check_adds(c, ksk):
         ok, r = False, '%s; %s' % (r, e)
     tap.ok(ok, 'UPDATE over TCP adding a foreign CDS and CDNSKEY: both served beside knotd\'s, '
            'signed by its KSK', '%s; CDS %s; CDNSKEY %s' % (r, cds, cdnskeys))
+    miss = c.notified([serial + 2])
+    tap.ok(not miss, 'NOTIFY over TCP after the UPDATE (serial %d)' % (serial + 2),
+           'received: %s' % c.sink.received)
 
     serial = p.serial()
     r = p.update(add=[(TTL, c.zsk), (0, c.cds)])
@@ -226,6 +238,7 @@ def check_refusals(c):
 
 def check_zsk_rollover(c, ksk, old_zsk):
     tap, p = c.tap, c.peer
+    start = p.serial()
     p.zsk_rollover()
     seen = c.follow(lambda s: old_zsk not in s[1] and len(c.own(False)) == 1)
     final_zsk = c.own(False)
@@ -239,7 +252,7 @@ def check_zsk_rollover(c, ksk, old_zsk):
     bad = [b for s in seen for b in c.foreign_kept(s)]
     tap.ok(not bad, 'the foreign ZSK, CDS and CDNSKEY stay, and the DNSKEY RRset validates, at '
            'each of the %d states of the ZSK rollover' % len(seen), '\n'.join(bad))
-    serials = sorted({s[0] for s in seen})
+    serials = sorted({s[0] for s in seen if s[0] > start})
     miss = c.notified(serials)
     tap.ok(not miss and len(serials) >= 3,
            'NOTIFY for every serial of the ZSK rollover (%s)' % serials,
@@ -252,6 +265,7 @@ def check_zsk_rollover(c, ksk, old_zsk):
 def check_ksk_rollover(c, old_ksk):
     tap, p = c.tap, c.peer
     fk = dns.dnssec.key_id(c.ksk)
+    start = p.serial()
     p.ksk_rollover()
     seen = c.follow(lambda s: len(c.own(True)) == 2 and s[3] == sorted(
         [t for t in c.own(True) if t != old_ksk] + [fk]))
@@ -270,9 +284,10 @@ def check_ksk_rollover(c, old_ksk):
     bad = [b for s in seen for b in c.foreign_kept(s)]
     tap.ok(not bad, 'the foreign ZSK, CDS and CDNSKEY stay, and the DNSKEY RRset validates, at '
            'each of the %d states of the KSK rollover' % len(seen), '\n'.join(bad))
-    serials = sorted({s[0] for s in seen})
+    serials = sorted({s[0] for s in seen if s[0] > start})
     miss = c.notified(serials)
-    tap.ok(not miss, 'NOTIFY for every serial of the KSK rollover (%s)' % serials,
+    tap.ok(not miss and len(serials) >= 3,
+           'NOTIFY for every serial of the KSK rollover (%s)' % serials,
            'no NOTIFY for %s; received %s' % (miss, c.sink.received))
     tap.diag('KSK rollover states (serial, DNSKEY, RRSIG(DNSKEY), CDS, CDNSKEY): ' + '; '.join(
         str(s[:5]) for s in seen))
