@@ -15,6 +15,18 @@
 #include "keysync/update.h"
 #include "tests/tap.h"
 
+/* A check of something msg.h leaves open: a TAP TODO, not counted as a failure. */
+#define todo(cond, reason, ...) do { \
+	int c_ = !!(cond); \
+	tap_n++; \
+	printf("%s %u - ", c_ ? "ok" : "not ok", tap_n); \
+	printf(__VA_ARGS__); \
+	printf(" # TODO %s\n", reason); \
+	if (!c_) \
+		printf("#   expected failure at %s:%d\n", __FILE__, __LINE__); \
+	fflush(stdout); \
+} while (0)
+
 #define APEX "\7example\3com"
 static const uint8_t apex[] = APEX;
 static const uint8_t apex_upper[] = "\7EXAMPLE\3COM";
@@ -300,6 +312,12 @@ test_answer(void)
 		bad += ksync_msg_answer(r.buf, len, apex, DNS_T_DNSKEY, buf, sizeof(buf), &rs, &rcode) !=
 		       DNS_EMALFORMED;
 	is_int(bad, 0, "answer: cut anywhere before the end of the answers: DNS_EMALFORMED");
+	/* Truncated (TC): the answer holds part of the RRset at most. */
+	m = r;
+	dns_put16(m.buf + 2, (uint16_t)(dns_get16(m.buf + 2) | DNS_TC));
+	int rc = ksync_msg_answer(m.buf, m.len, apex, DNS_T_DNSKEY, buf, sizeof(buf), &rs, &rcode);
+	todo(rc != 0, "msg.c:69 does not look at TC; msg.h does not say",
+	     "answer: a TC reply is not taken for the whole RRset (rc %d, count %u)", rc, rs.count);
 	m = r;
 	dns_put16(m.buf + 6, 7);
 	is_int(ksync_msg_answer(m.buf, r.answer_end, apex, DNS_T_DNSKEY, buf, sizeof(buf), &rs, &rcode),
