@@ -359,11 +359,11 @@ static const char *
 peer_auth_why(const struct ctl_peer_conf *p)
 {
 	if (p->tsig && p->sig0_key)
-		return "give either a TSIG key (tsig) or a SIG(0) key pair (sig0-key), not both";
+		return "has both a TSIG key (tsig) and a SIG(0) key pair (sig0-key); give one";
 	if (p->sig0_peer && !p->sig0_key)
-		return "sig0-peer needs sig0-key";
+		return "has sig0-peer without sig0-key";
 	if (!p->tsig && !p->sig0_key)
-		return "needs a TSIG key (tsig) or a SIG(0) key pair (sig0-key)";
+		return "has neither a TSIG key (tsig) nor a SIG(0) key pair (sig0-key)";
 	return NULL;
 }
 
@@ -1195,9 +1195,11 @@ cli_peer_items(char *p, struct ctl_peer_conf *peer, int shown, const char *arg, 
 		char *v = strchr(item, '=');
 		if (v)
 			*v++ = '\0';
+		/* Echo no more of a mistyped item than a setting name: it may be a secret. */
+		int named = (int)strspn(item, "abcdefghijklmnopqrstuvwxyz0123456789-");
 		if (!v || !*v) {
-			seterr(err, errlen, "--peer '%.*s': expected SETTING=VALUE, got '%s'", shown,
-			       arg, item);
+			seterr(err, errlen, "--peer '%.*s': expected SETTING=VALUE, got '%.*s'",
+			       shown, arg, named, item);
 			rc = -EINVAL;
 		} else if (strcmp(item, "tsig") == 0) {
 			if (tsig_check(v, why, sizeof(why)) != 0) {
@@ -1216,8 +1218,8 @@ cli_peer_items(char *p, struct ctl_peer_conf *peer, int shown, const char *arg, 
 				seterr(err, errlen, "--peer '%.*s': %s expects yes or no", shown, arg,
 				       item);
 		} else {
-			seterr(err, errlen, "--peer '%.*s': unknown setting '%s' (tsig, sig0-key, "
-			       "sig0-peer, push or poll)", shown, arg, item);
+			seterr(err, errlen, "--peer '%.*s': unknown setting '%.*s' (tsig, sig0-key, "
+			       "sig0-peer, push or poll)", shown, arg, named, item);
 			rc = -EINVAL;
 		}
 	}
@@ -1259,7 +1261,7 @@ cli_peer(struct zone_flags_list *l, const char *arg, char *err, size_t errlen)
 	if (rc == 0)
 		rc = cli_peer_items(p, &peer, shown, arg, err, errlen);
 	if (rc == 0 && (auth = peer_auth_why(&peer)) != NULL) {
-		seterr(err, errlen, "--peer '%.*s': %s", shown, arg, auth);
+		seterr(err, errlen, "--peer '%.*s': the peer %s", shown, arg, auth);
 		rc = -EINVAL;
 	}
 	struct zone_flags *zf = rc == 0 ? zone_flags_get(l, name, wire, "--peer") : NULL;
@@ -1340,13 +1342,17 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, struct zone_flags_list 
 	 * what follows it is left in place for EAL. */
 	while (rc == 0 && (ch = getopt_long(argc, argv, "+:c:l:z:w:fhV", long_opts, NULL)) != -1) {
 		switch (ch) {
-		case 'l': {
+		case 'l':
+		case OPT_KEYSYNC_LISTEN: {
+			bool ks = ch == OPT_KEYSYNC_LISTEN;
 			struct dp_listen l;
 			if (ctl_addr_parse(optarg, &l, why, sizeof(why)) != 0) {
-				seterr(err, errlen, "--listen '%s': %s", optarg, why);
+				seterr(err, errlen, "--%s '%s': %s",
+				       ks ? "keysync-listen" : "listen", optarg, why);
 				return -EINVAL;
 			}
-			rc = addr_add(&cli->listen, &cli->nlisten, &l);
+			rc = ks ? addr_add(&cli->keysync_listen, &cli->nkeysync_listen, &l)
+				: addr_add(&cli->listen, &cli->nlisten, &l);
 			break;
 		}
 		case 'z': {
@@ -1372,23 +1378,6 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, struct zone_flags_list 
 			break;
 		case OPT_PEER:
 			rc = cli_peer(zf, optarg, err, errlen);
-			break;
-		case OPT_KEYSYNC_LISTEN: {
-			struct dp_listen l;
-			if (ctl_addr_parse(optarg, &l, why, sizeof(why)) != 0) {
-				seterr(err, errlen, "--keysync-listen '%s': %s", optarg, why);
-				return -EINVAL;
-			}
-			rc = addr_add(&cli->keysync_listen, &cli->nkeysync_listen, &l);
-			break;
-		}
-		case OPT_STATEDIR:
-			if (optarg[0] == '\0') {
-				seterr(err, errlen, "--statedir: empty path");
-				return -EINVAL;
-			}
-			rc = replace_str(&cli->statedir, optarg);
-			*set |= SET_STATEDIR;
 			break;
 		case 'c':
 			rc = replace_str(&cli->config_file, optarg);
@@ -1435,21 +1424,28 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, struct zone_flags_list 
 			*set |= SET_SIGN_RATE;
 			break;
 		case OPT_CONTROL:
-			if (optarg[0] == '\0') {
-				seterr(err, errlen, "--control: empty path");
-				return -EINVAL;
-			}
-			rc = replace_str(&cli->control_path, optarg);
-			*set |= SET_CONTROL;
-			break;
 		case OPT_KEYDIR:
+		case OPT_STATEDIR: {
+			const char *opt = "control";
+			char **dst = &cli->control_path;
+			unsigned bit = SET_CONTROL;
+			if (ch == OPT_KEYDIR) {
+				opt = "keydir";
+				dst = &cli->keydir;
+				bit = SET_KEYDIR;
+			} else if (ch == OPT_STATEDIR) {
+				opt = "statedir";
+				dst = &cli->statedir;
+				bit = SET_STATEDIR;
+			}
 			if (optarg[0] == '\0') {
-				seterr(err, errlen, "--keydir: empty path");
+				seterr(err, errlen, "--%s: empty path", opt);
 				return -EINVAL;
 			}
-			rc = replace_str(&cli->keydir, optarg);
-			*set |= SET_KEYDIR;
+			rc = replace_str(dst, optarg);
+			*set |= bit;
 			break;
+		}
 		case OPT_PIN:
 			cli->pin = true;
 			*set |= SET_PIN;
@@ -1536,6 +1532,15 @@ cli_parse(int argc, char **argv, struct ctl_config *cli, struct zone_flags_list 
 	return rc;
 }
 
+/* Move the string *from over *to. */
+static void
+str_move(char **to, char **from)
+{
+	free(*to);
+	*to = *from;
+	*from = NULL;
+}
+
 /* Lay the command line over the file's settings. */
 static int
 merge(struct ctl_config *cfg, struct ctl_config *cli, unsigned set)
@@ -1558,32 +1563,20 @@ merge(struct ctl_config *cfg, struct ctl_config *cli, unsigned set)
 		cfg->backend = cli->backend;
 	if (set & SET_DPDK_VLAN)
 		cfg->dpdk_vlan = cli->dpdk_vlan;
-	if (set & SET_DPDK_TAP) {
-		free(cfg->dpdk_tap);
-		cfg->dpdk_tap = cli->dpdk_tap;
-		cli->dpdk_tap = NULL;
-	}
+	if (set & SET_DPDK_TAP)
+		str_move(&cfg->dpdk_tap, &cli->dpdk_tap);
 	if (set & SET_DPDK_PREFIX4)
 		cfg->dpdk_prefix4 = cli->dpdk_prefix4;
 	if (set & SET_DPDK_PREFIX6)
 		cfg->dpdk_prefix6 = cli->dpdk_prefix6;
 	strv_move(&cfg->dpdk_eal, &cfg->ndpdk_eal, &cli->dpdk_eal, &cli->ndpdk_eal);
 	strv_move(&cfg->dpdk_ports, &cfg->ndpdk_ports, &cli->dpdk_ports, &cli->ndpdk_ports);
-	if (set & SET_KEYDIR) {
-		free(cfg->keydir);
-		cfg->keydir = cli->keydir;
-		cli->keydir = NULL;
-	}
-	if (set & SET_STATEDIR) {
-		free(cfg->statedir);
-		cfg->statedir = cli->statedir;
-		cli->statedir = NULL;
-	}
-	if (set & SET_CONTROL) {
-		free(cfg->control_path);
-		cfg->control_path = cli->control_path;
-		cli->control_path = NULL;
-	}
+	if (set & SET_KEYDIR)
+		str_move(&cfg->keydir, &cli->keydir);
+	if (set & SET_STATEDIR)
+		str_move(&cfg->statedir, &cli->statedir);
+	if (set & SET_CONTROL)
+		str_move(&cfg->control_path, &cli->control_path);
 	addr_move(&cfg->listen, &cfg->nlisten, &cli->listen, &cli->nlisten);
 	addr_move(&cfg->keysync_listen, &cfg->nkeysync_listen, &cli->keysync_listen,
 		  &cli->nkeysync_listen);

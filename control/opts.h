@@ -3,8 +3,10 @@
  * sigedge's settings: the command line and the libconfig configuration file,
  * merged into one struct ctl_config. Every setting has a command-line flag
  * and a configuration file entry; a flag given on the command line wins.
- * For the lists: --listen replaces the file's listen addresses; --zone adds a
- * zone, or replaces the file of the zone with the same name.
+ * For the lists: --listen and --keysync-listen replace the file's addresses;
+ * --zone adds a zone, or replaces the file of the zone with the same name;
+ * --peer adds a peer to a zone, or replaces the zone's peer of the same name.
+ * --dnskey-ttl, --multi-signer and --peer must name a configured zone.
  *
  * Threading: control thread only; the functions keep no state between calls.
  */

@@ -450,6 +450,7 @@ port_of(const struct dp_listen *l)
 
 #define SECRET "c2VjcmV0"
 #define TSIG_B "hmac-sha256:b.key:" SECRET
+#define NAME63 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789ABCDE"
 
 /* Multi-signer settings left out: a single signer with the defaults. */
 static void
@@ -578,13 +579,16 @@ test_ms_config(void)
 
 	/* Only flags, on a zone of --zone given after them. */
 	is_int(parse(&cfg, "-l", "127.0.0.1", "--peer", "a.example=x@127.0.0.2,tsig=" TSIG_B,
+		     "--peer", "a.example=" NAME63 "@127.0.0.3,sig0-key=k",
 		     "--multi-signer", "a.example=2", "--dnskey-ttl", "a.example=604800",
 		     "--zone", "a.example=a.zone", "--keysync-listen", "[::1]:5300",
 		     "--keysync-listen", "127.0.0.1", "--keydir", "k", NULL), 0,
 	       "every multi-signer flag without a file: %s", err);
 	z = &cfg.zones[0];
-	ok(z->ms.model == 2 && z->ms.npeers == 1 && z->dnskey_ttl == 604800 &&
-	   z->ms.poll_interval == 60, "  model, peer, dnskey-ttl and default timings");
+	ok(z->ms.model == 2 && z->ms.npeers == 2 && z->dnskey_ttl == 604800 &&
+	   z->ms.poll_interval == 60, "  model, peers, dnskey-ttl and default timings");
+	ok(z->ms.npeers == 2 && strcmp(z->ms.peers[1].name, NAME63) == 0,
+	   "  a peer name of 63 characters");
 	ok(cfg.nkeysync_listen == 2 && port_of(&cfg.keysync_listen[0]) == 5300 &&
 	   port_of(&cfg.keysync_listen[1]) == 53, "  --keysync-listen repeated");
 	is_str(cfg.statedir, "k", "  statedir defaults to --keydir");
@@ -645,11 +649,11 @@ test_ms_cmdline_bad(void)
 		{ { "--multi-signer", "a.example=2,retry-min=400" }, "retry-min 400 above retry-max 300" },
 		{ { "--multi-signer", "a.example=2,colour=1" }, "unknown setting 'colour'" },
 		{ { "--multi-signer", "a.example=2,delay" }, "expected SETTING=N, got 'delay'" },
-		{ { "--peer", "a.example=b@127.0.0.2" }, "needs a TSIG key (tsig) or a SIG(0) key pair" },
+		{ { "--peer", "a.example=b@127.0.0.2" }, "the peer has neither a TSIG key" },
 		{ { "--peer", "a.example=b@127.0.0.2,tsig=hmac-md5:k:" SECRET }, "invalid tsig: " },
-		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B ",sig0-key=k" }, "not both" },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B ",sig0-key=k" }, "; give one" },
 		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B ",sig0-peer=k" },
-		  "sig0-peer needs sig0-key" },
+		  "the peer has sig0-peer without sig0-key" },
 		{ { "--peer", "a.example=b c@127.0.0.2,tsig=" TSIG_B }, "invalid peer name 'b c'" },
 		{ { "--peer", "a.example=@127.0.0.2,tsig=" TSIG_B }, "invalid peer name ''" },
 		{ { "--peer", "a.example=b,tsig=" TSIG_B }, "expected ZONE=NAME@ADDR" },
@@ -659,6 +663,8 @@ test_ms_cmdline_bad(void)
 		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B ",poll=1" }, "poll expects yes or no" },
 		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B ",colour=red" },
 		  "unknown setting 'colour'" },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig:" TSIG_B }, "expected SETTING=VALUE, got 'tsig'" },
+		{ { "--peer", "a.example=b@127.0.0.2,tsig:" TSIG_B "==" }, "unknown setting 'tsig'" },
 		{ { "--peer", "a.example=b@127.0.0.2,sig0-key=" }, "expected SETTING=VALUE, got 'sig0-key'" },
 		{ { "--peer", "a.example=b@127.0.0.2,tsig=" TSIG_B, "--peer",
 		    "a.example=B@127.0.0.3,tsig=" TSIG_B }, "'a.example=B@127.0.0.3': peer given twice" },
@@ -706,86 +712,94 @@ test_ms_config_bad(void)
 {
 	/* The zone list around one multi-signer group: the group opens on line 2. */
 #define MSZ(g) "zones = ( { name = \"a.example\"; file = \"a\";\n multi-signer = {\n" g "\n }; } );\n"
+	/* A peer group in it opens on line 5, its settings start on line 6. */
 #define PEER(p) MSZ(" model = 2;\n peers = (\n {\n" p "\n }\n );")
-	config_bad("ms-model.conf", MSZ(" model = 3;"), 3, "'model' must be 1 or 2");
-	config_bad("ms-model-str.conf", MSZ(" model = \"2\";"), 3, "'model' must be 1 or 2");
-	config_bad("ms-nomodel.conf", MSZ(" poll-interval = 5;"), 2,
-		   "'multi-signer' without 'model' (1 or 2)");
-	config_bad("ms-scalar.conf", "zones = ( { name = \"a.example\"; file = \"a\";\n"
-		   " multi-signer = 2; } );\n", 2, "'multi-signer' must be a group");
-	config_bad("ms-key.conf", MSZ(" model = 1;\n colour = 1;"), 4,
-		   "unknown setting 'zones.multi-signer.colour'");
-	config_bad("ms-poll0.conf", MSZ(" model = 1; poll-interval = 0;"), 3,
-		   "'poll-interval' must be an integer from 1 to 86400");
-	config_bad("ms-poll-max.conf", MSZ(" model = 1;\n poll-interval = 86401;"), 4,
-		   "'poll-interval' must be an integer from 1 to 86400");
-	config_bad("ms-retry-min.conf", MSZ(" model = 1; retry-min = 0;"), 3,
-		   "'retry-min' must be an integer from 1 to 86400");
-	config_bad("ms-retry-max.conf", MSZ(" model = 1; retry-max = 86401;"), 3,
-		   "'retry-max' must be an integer from 1 to 86400");
-	config_bad("ms-delay.conf", MSZ(" model = 1; delay = 864001;"), 3,
-		   "'delay' must be an integer from 0 to 864000");
-	config_bad("ms-delay-neg.conf", MSZ(" model = 1; delay = -1;"), 3,
-		   "'delay' must be an integer from 0 to 864000");
-	config_bad("ms-timeout-min.conf", MSZ(" model = 1; timeout-ms = 9;"), 3,
-		   "'timeout-ms' must be an integer from 10 to 60000");
-	config_bad("ms-timeout-max.conf", MSZ(" model = 1; timeout-ms = 60001;"), 3,
-		   "'timeout-ms' must be an integer from 10 to 60000");
-	config_bad("ms-retry-order.conf", MSZ(" model = 1;\n retry-min = 10; retry-max = 5;"), 2,
-		   "'retry-min' (10) is above 'retry-max' (5)");
-	config_bad("ms-ttl0.conf", "zones = ( { name = \"a.example\"; file = \"a\";\n"
-		   " dnskey-ttl = 0; } );\n", 2, "'dnskey-ttl' must be an integer from 1 to 604800");
-	config_bad("ms-ttl-max.conf", "zones = ( { name = \"a.example\"; file = \"a\";\n\n"
-		   " dnskey-ttl = 604801; } );\n", 3, "'dnskey-ttl' must be an integer from 1 to 604800");
-	config_bad("ms-peers-group.conf", MSZ(" model = 2;\n peers = { name = \"b\"; };"), 4,
-		   "'peers' must be a list");
-	config_bad("ms-peer-scalar.conf", MSZ(" model = 2;\n peers = ( \"b\" );"), 4,
-		   "peer entries must be groups");
-	/* A peer group opens on line 5, its settings start on line 6. */
-	config_bad("ms-peer-key.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n colour = 1;"),
-		   7, "unknown setting 'zones.multi-signer.peers.colour'");
-	config_bad("ms-peer-name.conf", PEER(" address = \"127.0.0.2\";\n name = \"b/c\";"), 7,
-		   "invalid peer name 'b/c': expected 1 to 63 letters, digits, '-', '_' or '.'");
-	config_bad("ms-peer-name-long.conf",
-		   PEER(" name = \"a123456789b123456789c123456789d123456789e123456789f123456789abcd\";"),
-		   6, "invalid peer name");
-	config_bad("ms-peer-noname.conf", PEER(" address = \"127.0.0.2\";\n tsig = \"" TSIG_B "\";"),
-		   5, "peer entry without 'name'");
-	config_bad("ms-peer-noaddr.conf", PEER(" name = \"b\";\n tsig = \"" TSIG_B "\";"), 5,
-		   "peer 'b' has no 'address'");
-	config_bad("ms-peer-addr.conf", PEER(" name = \"b\";\n address = \"b.example\";"), 7,
-		   "invalid peer address 'b.example': not an IPv4 address");
-	config_bad("ms-peer-tsig.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n"
-					     " tsig = \"hmac-sha256:b.key:\";"), 7, "invalid 'tsig': ");
-	config_bad("ms-peer-tsig-alg.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n"
-						 " tsig = \"hmac-md5:b.key:" SECRET "\";"), 7,
-		   "invalid 'tsig': ");
-	config_bad("ms-peer-both.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n"
-					     " tsig = \"" TSIG_B "\"; sig0-key = \"k\";"), 5,
-		   "peer 'b' give either a TSIG key (tsig) or a SIG(0) key pair (sig0-key), not both");
-	config_bad("ms-peer-none.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";"), 5,
-		   "peer 'b' needs a TSIG key (tsig) or a SIG(0) key pair (sig0-key)");
-	config_bad("ms-peer-sig0peer.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n"
-						 " sig0-peer = \"k.key\";"), 5,
-		   "peer 'b' sig0-peer needs sig0-key");
-	config_bad("ms-peer-sig0-empty.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n"
-						   " sig0-key = \"\";"), 7, "'sig0-key' must not be empty");
-	config_bad("ms-peer-push.conf", PEER(" name = \"b\"; address = \"127.0.0.2\";\n push = 1;"),
-		   7, "'push' must be true or false");
-	config_bad("ms-peer-dup.conf",
-		   MSZ(" model = 2;\n peers = (\n { name = \"b\"; address = \"127.0.0.2\"; tsig = \""
-		       TSIG_B "\"; },\n { name = \"B\"; address = \"127.0.0.3\"; tsig = \"" TSIG_B
-		       "\"; }\n );"), 6, "peer 'B' is listed twice");
-	config_bad("ms-keysync.conf", "server: {\n keysync-listen = [ \"127.0.0.1:0\" ];\n};\n", 2,
-		   "invalid keysync-listen address '127.0.0.1:0': invalid port");
-	config_bad("ms-keysync-int.conf", "server: { keysync-listen = 5300; };\n", 1,
-		   "'keysync-listen' must be a string or a list of strings");
-	config_bad("ms-statedir.conf", "server: {\n statedir = \"\";\n};\n", 2,
-		   "'statedir' must not be empty");
-	config_bad("peers-61.conf", peers_conf(CTL_MS_PEERS_MAX + 1), 3 + CTL_MS_PEERS_MAX,
-		   "more than 60 peers");
+#define B_AT " name = \"b\"; address = \"127.0.0.2\";\n"
+	static const struct {
+		const char *name, *text;
+		int line;
+		const char *why;
+	} bad[] = {
+		{ "ms-model.conf", MSZ(" model = 3;"), 3, "'model' must be 1 or 2" },
+		{ "ms-model-str.conf", MSZ(" model = \"2\";"), 3, "'model' must be 1 or 2" },
+		{ "ms-nomodel.conf", MSZ(" poll-interval = 5;"), 2,
+		  "'multi-signer' without 'model' (1 or 2)" },
+		{ "ms-scalar.conf", "zones = ( { name = \"a.example\"; file = \"a\";\n"
+		  " multi-signer = 2; } );\n", 2, "'multi-signer' must be a group" },
+		{ "ms-key.conf", MSZ(" model = 1;\n colour = 1;"), 4,
+		  "unknown setting 'zones.multi-signer.colour'" },
+		{ "ms-poll0.conf", MSZ(" model = 1; poll-interval = 0;"), 3,
+		  "'poll-interval' must be an integer from 1 to 86400" },
+		{ "ms-poll-max.conf", MSZ(" model = 1;\n poll-interval = 86401;"), 4,
+		  "'poll-interval' must be an integer from 1 to 86400" },
+		{ "ms-retry-min.conf", MSZ(" model = 1; retry-min = 0;"), 3,
+		  "'retry-min' must be an integer from 1 to 86400" },
+		{ "ms-retry-max.conf", MSZ(" model = 1; retry-max = 86401;"), 3,
+		  "'retry-max' must be an integer from 1 to 86400" },
+		{ "ms-delay.conf", MSZ(" model = 1; delay = 864001;"), 3,
+		  "'delay' must be an integer from 0 to 864000" },
+		{ "ms-delay-neg.conf", MSZ(" model = 1; delay = -1;"), 3,
+		  "'delay' must be an integer from 0 to 864000" },
+		{ "ms-timeout-min.conf", MSZ(" model = 1; timeout-ms = 9;"), 3,
+		  "'timeout-ms' must be an integer from 10 to 60000" },
+		{ "ms-timeout-max.conf", MSZ(" model = 1; timeout-ms = 60001;"), 3,
+		  "'timeout-ms' must be an integer from 10 to 60000" },
+		{ "ms-retry-order.conf", MSZ(" model = 1;\n retry-min = 10; retry-max = 5;"), 2,
+		  "'retry-min' (10) is above 'retry-max' (5)" },
+		{ "ms-ttl0.conf", "zones = ( { name = \"a.example\"; file = \"a\";\n"
+		  " dnskey-ttl = 0; } );\n", 2,
+		  "'dnskey-ttl' must be an integer from 1 to 604800" },
+		{ "ms-ttl-max.conf", "zones = ( { name = \"a.example\"; file = \"a\";\n\n"
+		  " dnskey-ttl = 604801; } );\n", 3,
+		  "'dnskey-ttl' must be an integer from 1 to 604800" },
+		{ "ms-peers-group.conf", MSZ(" model = 2;\n peers = { name = \"b\"; };"), 4,
+		  "'peers' must be a list" },
+		{ "ms-peer-scalar.conf", MSZ(" model = 2;\n peers = ( \"b\" );"), 4,
+		  "peer entries must be groups" },
+		{ "ms-peer-key.conf", PEER(B_AT " colour = 1;"), 7,
+		  "unknown setting 'zones.multi-signer.peers.colour'" },
+		{ "ms-peer-name.conf", PEER(" address = \"127.0.0.2\";\n name = \"b/c\";"), 7,
+		  "invalid peer name 'b/c': expected 1 to 63 letters, digits, '-', '_' or '.'" },
+		{ "ms-peer-name-long.conf", PEER(" name = \"x" NAME63 "\";"), 6,
+		  "invalid peer name" },
+		{ "ms-peer-noname.conf", PEER(" address = \"127.0.0.2\";\n tsig = \"" TSIG_B "\";"),
+		  5,
+		  "peer entry without 'name'" },
+		{ "ms-peer-noaddr.conf", PEER(" name = \"b\";\n tsig = \"" TSIG_B "\";"), 5,
+		  "peer 'b' has no 'address'" },
+		{ "ms-peer-addr.conf", PEER(" name = \"b\";\n address = \"b.example\";"), 7,
+		  "invalid peer address 'b.example': not an IPv4 address" },
+		{ "ms-peer-tsig.conf", PEER(B_AT " tsig = \"hmac-sha256:b.key:\";"), 7,
+		  "invalid 'tsig': TSIG key b.key: empty secret" },
+		{ "ms-peer-tsig-alg.conf", PEER(B_AT " tsig = \"hmac-md5:b.key:" SECRET "\";"), 7,
+		  "invalid 'tsig': TSIG key: unknown algorithm \"hmac-md5\"" },
+		{ "ms-peer-both.conf", PEER(B_AT " tsig = \"" TSIG_B "\"; sig0-key = \"k\";"), 5,
+		  "peer 'b' has both a TSIG key (tsig) and a SIG(0) key pair (sig0-key); give one" },
+		{ "ms-peer-none.conf", PEER(B_AT), 5,
+		  "peer 'b' has neither a TSIG key (tsig) nor a SIG(0) key pair (sig0-key)" },
+		{ "ms-peer-sig0peer.conf", PEER(B_AT " sig0-peer = \"k.key\";"), 5,
+		  "peer 'b' has sig0-peer without sig0-key" },
+		{ "ms-peer-sig0-empty.conf", PEER(B_AT " sig0-key = \"\";"), 7,
+		  "'sig0-key' must not be empty" },
+		{ "ms-peer-push.conf", PEER(B_AT " push = 1;"), 7, "'push' must be true or false" },
+		{ "ms-peer-dup.conf",
+		  MSZ(" model = 2;\n peers = (\n { name = \"b\"; address = \"127.0.0.2\"; tsig = \""
+		      TSIG_B "\"; },\n { name = \"B\"; address = \"127.0.0.3\"; tsig = \"" TSIG_B
+		      "\"; }\n );"), 6, "peer 'B' is listed twice" },
+		{ "ms-keysync.conf", "server: {\n keysync-listen = [ \"127.0.0.1:0\" ];\n};\n", 2,
+		  "invalid keysync-listen address '127.0.0.1:0': invalid port" },
+		{ "ms-keysync-int.conf", "server: { keysync-listen = 5300; };\n", 1,
+		  "'keysync-listen' must be a string or a list of strings" },
+		{ "ms-statedir.conf", "server: {\n statedir = \"\";\n};\n", 2,
+		  "'statedir' must not be empty" },
+	};
+#undef B_AT
 #undef PEER
 #undef MSZ
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		config_bad(bad[i].name, bad[i].text, bad[i].line, bad[i].why);
+	config_bad("peers-61.conf", peers_conf(CTL_MS_PEERS_MAX + 1), 3 + CTL_MS_PEERS_MAX,
+		   "more than 60 peers");
 }
 
 static void
