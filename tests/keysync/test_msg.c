@@ -384,6 +384,136 @@ test_answer_hand(void)
 	ok(rs.count == 1 && rs.ttl == 256, "hand: the one RR");
 }
 
+/*
+ * Two signers a and b of the zone, through their messages: a pushes to b
+ * (b's peer 0 is a, accepting a's UPDATEs), and checks b by querying it.
+ */
+struct signer {
+	struct ksync_zone z;
+	struct ksync_recset own;
+	/* What it serves, read back from its replies. */
+	uint8_t rdata[3][1024];
+	struct ksync_observed served;
+};
+
+/* b's reply to query: the apex RRset of its own and imported records of the type asked. */
+static int
+answer(const struct signer *s, const uint8_t *query, size_t qlen, uint8_t *reply, size_t cap)
+{
+	struct dns_query q;
+	struct dns_builder b;
+	int rc = dns_query_parse(query, qlen, &q);
+	rc = rc ? rc : dns_builder_init(&b, reply, cap, &q);
+	if (rc)
+		return rc;
+	dns_builder_set_flags(&b, DNS_AA);
+	const struct ksync_recset *sets[] = { &s->own, &s->z.imported };
+	for (size_t i = 0; i < 2; i++)
+		for (size_t j = 0; rc == 0 && j < sets[i]->n; j++) {
+			const struct ksync_rec *r = &sets[i]->v[j];
+			if (r->type == q.qtype)
+				rc = dns_builder_put_rr(&b, NULL, r->type, DNS_C_IN, r->ttl, r->rdata,
+							r->rdlen);
+		}
+	return rc ? rc : (int)b.len;
+}
+
+/* Query s for its three RRsets the way the driver does; 0 or the first error. */
+static int
+look(struct signer *s)
+{
+	static const uint16_t types[] = { DNS_T_DNSKEY, DNS_T_CDS, DNS_T_CDNSKEY };
+	struct dns_rrset *out[] = { &s->served.dnskey, &s->served.cds, &s->served.cdnskey };
+	uint8_t q[512], r[4096], rcode;
+	for (size_t i = 0; i < 3; i++) {
+		int n = ksync_msg_query(q, sizeof(q), (uint16_t)i, apex, types[i]);
+		int m = n < 0 ? n : answer(s, q, (size_t)n, r, sizeof(r));
+		int rc = m < 0 ? m : ksync_msg_answer(r, (size_t)m, apex, types[i], s->rdata[i],
+						      sizeof(s->rdata[i]), out[i], &rcode);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* a checks b, pushes when needed (b applies it), and b is checked again to confirm. */
+static int
+round_trip(struct signer *a, struct signer *b, int64_t now, const char *what)
+{
+	struct ksync_diff d;
+	bool changed;
+	uint8_t msg[4096];
+	struct ksync_update_rr rrs[2 * KSYNC_DIFF_MAX];
+	struct ksync_update u;
+	struct ksync_recset next;
+
+	a->z.peers[0].phase = KSYNC_CHECKING;
+	int rc = look(b);
+	rc = rc ? rc : ksync_peer_observed(&a->z, 0, &b->served, now, &d, &changed);
+	if (rc != 1)
+		return rc;
+	int n = ksync_msg_push(msg, sizeof(msg), 0x7777, apex, &d);
+	ok(n > 0 && ksync_update_parse(msg, (size_t)n, rrs, 2 * KSYNC_DIFF_MAX, &u) == 0 &&
+	   ksync_update_scope(&u) == DNS_R_NOERROR && u.nupdate == d.nadd + d.ndel,
+	   "round trip %s: the push UPDATE parses, in scope, %zu adds, %zu deletes", what, d.nadd,
+	   d.ndel);
+	uint8_t rcode = ksync_zone_update(&b->z, 0, &u, &b->served, &next, &changed);
+	is_int(rcode, DNS_R_NOERROR, "round trip %s: b accepts it", what);
+	if (rcode != DNS_R_NOERROR)
+		return -1;
+	ksync_zone_commit(&b->z, &next);
+	ksync_peer_updated(&a->z, 0, now + 1);
+	a->z.peers[0].phase = KSYNC_CHECKING;
+	rc = look(b);
+	return rc ? rc : ksync_peer_observed(&a->z, 0, &b->served, now + 2, &d, &changed);
+}
+
+static void
+test_round_trip(void)
+{
+	static struct signer a, b;
+	const struct ksync_timing t = { .poll_interval = 3600, .retry_min = 10, .retry_max = 80 };
+	const bool yes[] = { true }, no[] = { false };
+	static const uint8_t za[] = { 1, 0, 3, 13, 0xaa, 1 }, za2[] = { 1, 0, 3, 13, 0xaa, 2 };
+	static const uint8_t ka[] = { 1, 1, 3, 13, 0xaa, 9 }, zb[] = { 1, 0, 3, 13, 0xbb, 1 };
+
+	ksync_zone_init(&a.z, 2, &t, 1, yes, no);
+	ksync_zone_init(&b.z, 2, &t, 1, no, no);
+	ksync_recset_add(&a.own, DNS_T_DNSKEY, 3600, za, sizeof(za), 0);
+	ksync_recset_add(&a.own, DNS_T_DNSKEY, 3600, ka, sizeof(ka), 0);
+	ksync_recset_add(&a.own, DNS_T_CDS, 600, ds1, sizeof(ds1), 0);
+	ksync_recset_add(&a.own, DNS_T_CDNSKEY, 600, ka, sizeof(ka), 0);
+	ksync_recset_add(&b.own, DNS_T_DNSKEY, 1800, zb, sizeof(zb), 0);
+	ksync_zone_set_own(&a.z, &a.own, 0);
+
+	is_int(round_trip(&a, &b, 100, "first"), 0, "round trip first: confirmed in sync");
+	ok(b.z.imported.n == 4 && ksync_recset_find(&b.z.imported, DNS_T_CDS, ds1, sizeof(ds1)) >= 0 &&
+	   ksync_recset_find(&b.z.imported, DNS_T_DNSKEY, ka, sizeof(ka)) >= 0,
+	   "round trip first: b holds a's four records");
+	ok(b.served.dnskey.count == 3 && b.served.dnskey.ttl == 1800 && b.served.cds.count == 1 &&
+	   b.served.cdnskey.count == 1, "round trip first: b serves them");
+	is_int(ksync_propagated(&a.z, DNS_T_DNSKEY, za, sizeof(za), NULL), 102,
+	       "round trip first: a's ZSK propagated when confirmed");
+	is_int(a.z.peers[0].ttl_seen, 1800, "round trip first: ttl seen (the DNSKEY RRset at its lowest TTL)");
+	is_str(ksync_peer_state_name(&a.z.peers[0]), "in-sync", "round trip first: a sees b in sync");
+
+	ksync_recset_free(&a.own);
+	ksync_recset_add(&a.own, DNS_T_DNSKEY, 3600, za2, sizeof(za2), 0);
+	ksync_recset_add(&a.own, DNS_T_DNSKEY, 3600, ka, sizeof(ka), 0);
+	ksync_zone_set_own(&a.z, &a.own, 200);
+	is_int(round_trip(&a, &b, 200, "rollover"), 0, "round trip rollover: confirmed in sync");
+	ok(b.z.imported.n == 2 && ksync_recset_find(&b.z.imported, DNS_T_DNSKEY, za2, sizeof(za2)) >= 0 &&
+	   ksync_recset_find(&b.z.imported, DNS_T_DNSKEY, za, sizeof(za)) < 0,
+	   "round trip rollover: b holds the new ZSK and the KSK only");
+	ok(a.z.contributed.n == 2, "round trip rollover: a forgot what b no longer holds");
+	is_int(round_trip(&a, &b, 300, "again"), 0, "round trip again: nothing to send");
+
+	ksync_recset_free(&a.own);
+	ksync_recset_free(&b.own);
+	ksync_zone_free(&a.z);
+	ksync_zone_free(&b.z);
+}
+
 int
 main(void)
 {
@@ -391,5 +521,6 @@ main(void)
 	test_push();
 	test_answer();
 	test_answer_hand();
+	test_round_trip();
 	return tap_done();
 }
