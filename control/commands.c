@@ -14,6 +14,7 @@
 #include "control/dpdk_backend.h"
 #endif
 #include "control/log.h"
+#include "control/msigner.h"
 #include "dataplane/io/socket.h"
 #include "dns/err.h"
 #include "dns/name.h"
@@ -34,7 +35,8 @@ struct ctl_command {
 };
 
 static cmd_fn cmd_status, cmd_zone_list, cmd_zone_reload, cmd_key_list, cmd_key_generate,
-	cmd_key_publish, cmd_key_activate, cmd_key_retire, cmd_key_remove, cmd_stats, cmd_help;
+	cmd_key_publish, cmd_key_activate, cmd_key_retire, cmd_key_remove, cmd_keysync_status,
+	cmd_keysync_check, cmd_keysync_leave, cmd_stats, cmd_help;
 
 static const struct ctl_command commands[] = {
 	{ { "status" }, "", "version, uptime, workers, listen addresses, zone count, backend",
@@ -66,6 +68,17 @@ static const struct ctl_command commands[] = {
 	{ { "key", "remove" }, "ZONE TAG [TIME] [--algorithm ALG] [--force]",
 	  "set the key's Delete time (default now): from then on it is no longer published; its "
 	  "files stay", -1, cmd_key_remove },
+	{ { "keysync", "status" }, "[ZONE]",
+	  "per multi-signer zone (or the named one): model, store; our records with the peers "
+	  "holding each; imported records with the peers they came from; each peer's address, "
+	  "mode (push, poll), sync state, times, UPDATEs and last error", 1, cmd_keysync_status },
+	{ { "keysync", "check" }, "ZONE [PEER]",
+	  "check the zone's peers (or the named one) now: query their key RRsets, import, and "
+	  "send the UPDATE they need", 2, cmd_keysync_check },
+	{ { "keysync", "leave" }, "ZONE",
+	  "leave the zone's multi-signer group: delete every record of ours at every peer "
+	  "(once the parent no longer lists us); until the daemon restarts", 1,
+	  cmd_keysync_leave },
 	{ { "stats" }, "[--workers]", "query counters summed over the workers; --workers adds "
 	  "each worker's own; with DPDK also the burst loops' counters (dpdk.*) and each "
 	  "port's (port.NAME.*)", 1, cmd_stats },
@@ -232,6 +245,74 @@ cmd_key_list(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body, 
 	return 0;
 }
 
+/* The multi-signer zone named name; NULL with msg set. */
+static struct ctl_zone *
+ms_zone(struct ctl_daemon *d, const char *name, char *msg, size_t msglen)
+{
+	long at = ctl_zones_find(&d->zones, name);
+	if (at < 0) {
+		snprintf(msg, msglen, "unknown zone '%s'", name);
+		return NULL;
+	}
+	if (!d->zones.v[at].ms) {
+		snprintf(msg, msglen, "zone %s has no multi-signer model", name);
+		return NULL;
+	}
+	return &d->zones.v[at];
+}
+
+static int
+cmd_keysync_status(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body,
+		   char *msg, size_t msglen)
+{
+	if (argc == 1) {
+		const struct ctl_zone *z = ms_zone(d, argv[0], msg, msglen);
+		if (!z)
+			return -ENOENT;
+		ctl_ms_status(z, body);
+		return 0;
+	}
+	for (size_t i = 0; i < d->zones.n; i++)
+		if (d->zones.v[i].ms)
+			ctl_ms_status(&d->zones.v[i], body);
+	return 0;
+}
+
+static int
+cmd_keysync_check(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body,
+		  char *msg, size_t msglen)
+{
+	struct ctl_zone *z = argc >= 1 ? ms_zone(d, argv[0], msg, msglen) : NULL;
+	if (!z) {
+		if (argc < 1)
+			snprintf(msg, msglen, "keysync check needs a zone");
+		return -ENOENT;
+	}
+	long n = ctl_ms_check(z, argc == 2 ? argv[1] : NULL);
+	if (n < 0) {
+		snprintf(msg, msglen, "zone %s has no peer '%s'", z->name, argv[1]);
+		return -ENOENT;
+	}
+	ctl_buf_printf(body, "%s: checking %ld peer%s\n", z->name, n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static int
+cmd_keysync_leave(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body,
+		  char *msg, size_t msglen)
+{
+	struct ctl_zone *z = argc == 1 ? ms_zone(d, argv[0], msg, msglen) : NULL;
+	if (!z) {
+		if (argc != 1)
+			snprintf(msg, msglen, "keysync leave needs a zone");
+		return -ENOENT;
+	}
+	ctl_ms_leave(d->ms, z);
+	ctl_buf_printf(body, "%s: leaving; 'keysync status %s' shows the peers' progress\n",
+		       z->name, z->name);
+	return 0;
+}
+
 /* The zone a key command names, in a daemon with a key directory; NULL with msg set. */
 static struct ctl_zone *
 key_zone(struct ctl_daemon *d, const char *name, char *msg, size_t msglen)
@@ -275,8 +356,8 @@ keys_commit(struct ctl_daemon *d, struct ctl_zone *z, struct ctl_keyset *nks, si
 			 how == COMMIT_CHANGE ? " (--force to do it anyway)" : "");
 		goto fail;
 	}
-	rc = ctl_keytable_build(nks, z->apex, z->served, z->nsec, d->workers, (uint32_t)now,
-				&t, err, sizeof(err));
+	rc = ctl_zone_keytable(z, nks, z->served, d->workers, (uint32_t)now, &t, err,
+			       sizeof(err));
 	if (rc < 0) {
 		snprintf(msg, msglen, "zone %s: key table: %s; nothing changed", z->name, err);
 		goto fail;
@@ -291,6 +372,7 @@ keys_commit(struct ctl_daemon *d, struct ctl_zone *z, struct ctl_keyset *nks, si
 	ctl_publish_keytable(&d->pub, &z->slot, t);
 	ctl_keyset_free(&z->keys);
 	z->keys = *nks;
+	ctl_ms_keys_changed(d->ms, z);
 	return 0;
 fail:
 	sign_keytable_free(t);

@@ -17,6 +17,7 @@
 #include "control/dpdk_backend.h"
 #endif
 #include "control/log.h"
+#include "control/msigner.h"
 #include "dataplane/core/engine.h"
 #include "dataplane/io/socket.h"
 #include "dns/zone.h"
@@ -53,8 +54,8 @@ keys_prepare(const struct ctl_config *cfg, unsigned workers, const struct ctl_zo
 	*t = NULL;
 	int rc = ctl_keyset_load(cfg->keydir, z->apex, ks, err, errlen);
 	if (rc == 0 && ks->n) {
-		rc = ctl_keytable_build(ks, z->apex, zone, z->nsec, workers,
-					(uint32_t)time(NULL), t, err, errlen);
+		rc = ctl_zone_keytable(z, ks, zone, workers, (uint32_t)time(NULL), t, err,
+				       errlen);
 		if (rc)
 			ctl_keyset_free(ks);
 	}
@@ -92,14 +93,41 @@ keys_start(const struct ctl_config *cfg, unsigned workers, struct ctl_zones *zs)
 	return failed;
 }
 
+/*
+ * ctl_zones_init, then the multi-signer state of the zones that have a
+ * model (their store in the state directory). Prints why it failed.
+ */
+static int
+zones_init(const struct ctl_config *cfg, unsigned workers, struct ctl_zones *zs)
+{
+	const char *statedir = cfg->statedir ? cfg->statedir : cfg->keydir;
+	char err[1024];
+	if (ctl_zones_init(zs, cfg->zones, cfg->nzones, workers) != 0) {
+		fprintf(stderr, "sigedge: out of memory\n");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->nzones && !statedir; i++) {
+		if (cfg->zones[i].ms.model) {
+			fprintf(stderr, "sigedge: zone %s: a multi-signer zone needs a state "
+				"directory (--statedir or --keydir)\n", cfg->zones[i].name);
+			return -1;
+		}
+	}
+	if (ctl_zones_msigner_init(zs, cfg->zones, statedir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sigedge: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 ctl_daemon_check(const struct ctl_config *cfg)
 {
 	struct ctl_zones zs;
 	/* DPDK's default worker count is known only once EAL runs. */
 	unsigned workers = cfg->workers ? cfg->workers : 1;
-	if (ctl_zones_init(&zs, cfg->zones, cfg->nzones, workers) != 0) {
-		fprintf(stderr, "sigedge: out of memory\n");
+	if (zones_init(cfg, workers, &zs) != 0) {
+		ctl_zones_free(&zs);
 		return -1;
 	}
 	int rc = load_all(&zs) ? -1 : 0;
@@ -192,10 +220,8 @@ ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg)
 		goto fail;
 	}
 #endif
-	if (ctl_zones_init(&d->zones, cfg->zones, cfg->nzones, d->workers) != 0) {
-		fprintf(stderr, "sigedge: out of memory\n");
+	if (zones_init(cfg, d->workers, &d->zones) != 0)
 		goto fail;
-	}
 	if (load_all(&d->zones) != 0)
 		goto fail;
 	ctl_zones_commit(&d->zones, time(NULL));
@@ -251,6 +277,10 @@ ctl_daemon_start(struct ctl_daemon *d, const struct ctl_config *cfg)
 #ifdef SIGEDGE_DPDK
 serving:
 #endif
+	if (ctl_ms_start(d, &d->ms, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sigedge: %s\n", err);
+		goto fail;
+	}
 	d->started = time(NULL);
 	log_serving(d);
 	ctl_log(CTL_LOG_INFO, "control socket %s", cfg->control_path);
@@ -263,6 +293,8 @@ fail:
 void
 ctl_daemon_stop(struct ctl_daemon *d)
 {
+	ctl_ms_stop(d->ms);
+	d->ms = NULL;
 	if (d->sock)
 		dp_socket_stop(d->sock);
 	d->sock = NULL;
@@ -469,8 +501,8 @@ refresh_due(struct ctl_daemon *d)
 		char err[1024];
 		if (!event && (!t || ctl_keytable_refresh_in(t, now) > 0))
 			continue;
-		if (ctl_keytable_build(&z->keys, z->apex, z->served, z->nsec, d->workers, now,
-				       &fresh, err, sizeof(err)) != 0) {
+		if (ctl_zone_keytable(z, &z->keys, z->served, d->workers, now, &fresh, err,
+				      sizeof(err)) != 0) {
 			ctl_log(CTL_LOG_ERROR, "zone %s: rebuilding the key table: %s; previous "
 				"table kept", z->name, err);
 			continue;
@@ -482,6 +514,8 @@ refresh_due(struct ctl_daemon *d)
 		else
 			ctl_log(CTL_LOG_INFO, "zone %s: no key published any more: unsigned", z->name);
 		ctl_publish_keytable(&d->pub, &z->slot, fresh);
+		if (event)
+			ctl_ms_keys_changed(d->ms, z);
 	}
 }
 
@@ -507,18 +541,36 @@ serve_request(void *arg, char *line, struct ctl_buf *out)
 int
 ctl_daemon_run(struct ctl_daemon *d)
 {
-	struct pollfd pf[2] = {
-		{ .fd = d->sigfd, .events = POLLIN },
-		{ .fd = ctl_sock_fd(d->ctl), .events = POLLIN },
-	};
+	struct pollfd *pf = NULL;
+	size_t cap = 0;
 	for (;;) {
-		if (poll(pf, 2, refresh_timeout(d)) < 0) {
+		/* The signalfd, the control socket, then the multi-signer driver's. */
+		size_t n = 2 + ctl_ms_pollfds(d->ms, pf ? pf + 2 : NULL, cap > 2 ? cap - 2 : 0);
+		if (n > cap) {
+			struct pollfd *bigger = realloc(pf, n * sizeof(*pf));
+			if (!bigger) {
+				ctl_log(CTL_LOG_ERROR, "out of memory");
+				free(pf);
+				return -1;
+			}
+			pf = bigger;
+			cap = n;
+			continue;
+		}
+		pf[0] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
+		pf[1] = (struct pollfd){ .fd = ctl_sock_fd(d->ctl), .events = POLLIN };
+		int timeout = refresh_timeout(d), mt = ctl_ms_timeout_ms(d->ms);
+		if (mt >= 0 && (timeout < 0 || mt < timeout))
+			timeout = mt;
+		if (poll(pf, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			ctl_log(CTL_LOG_ERROR, "poll: %s", strerror(errno));
+			free(pf);
 			return -1;
 		}
 		refresh_due(d);
+		ctl_ms_process(d->ms, pf + 2, n - 2);
 		struct signalfd_siginfo si;
 		while ((pf[0].revents & POLLIN) && read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {
@@ -529,6 +581,7 @@ ctl_daemon_run(struct ctl_daemon *d)
 			} else {
 				ctl_log(CTL_LOG_INFO, "%s: shutting down",
 					si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+				free(pf);
 				return 0;
 			}
 		}

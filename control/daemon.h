@@ -23,6 +23,7 @@
 #include "dataplane/core/worker.h"
 
 struct ctl_dpdk;
+struct ctl_ms;
 struct ctl_sock;
 struct dp_socket;
 
@@ -34,6 +35,7 @@ struct ctl_daemon {
 	struct ctl_sock *ctl;
 	struct dp_socket *sock;        /* socket backend */
 	struct ctl_dpdk *dpdk;         /* DPDK backend (control/dpdk_backend.h) */
+	struct ctl_ms *ms;             /* multi-signer driver (control/msigner.h), or NULL */
 	unsigned workers;              /* workers serving (cfg->workers, or EAL's count) */
 	int sigfd;
 	time_t started;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "dns/name.h"
+#include "sign/dnskeyset.h"
 #include "sign/keyfile.h"
 #include "sign/keystate.h"
 #include "sign/keytable.h"
@@ -163,10 +164,40 @@ states_at(const struct ctl_keyset *ks, int64_t now)
 	return st;
 }
 
+/*
+ * Apply x's gate to st[0..ks->n), unless that would leave no key signing
+ * zone data or give that role to a key that did not have it (a KSK
+ * becoming a CSK for want of zone-signing keys): then the timing alone
+ * decides.
+ */
+static void
+gate_states(struct ctl_keyset *ks, const struct ctl_keyextra *x, int64_t now, unsigned *st)
+{
+	const struct sign_key *const *keys = (const struct sign_key *const *)ks->keys;
+	unsigned *gated = calloc(ks->n ? ks->n : 1, sizeof(*gated));
+	bool signs = false, keep = true;
+	if (!gated)
+		return;
+	for (size_t i = 0; i < ks->n; i++) {
+		int64_t wake;
+		gated[i] = x->gate(x->arg, ks->keys[i], st[i], now, &wake);
+		if (wake && (!ks->next_event || wake < ks->next_event))
+			ks->next_event = wake;
+	}
+	for (size_t i = 0; i < ks->n && keep; i++) {
+		bool after = sign_key_roles(keys, gated, ks->n, i) & SIGN_ROLE_ZONE;
+		signs = signs || after;
+		keep = !after || (sign_key_roles(keys, st, ks->n, i) & SIGN_ROLE_ZONE);
+	}
+	if (signs && keep)
+		memcpy(st, gated, ks->n * sizeof(*st));
+	free(gated);
+}
+
 int
 ctl_keytable_build(struct ctl_keyset *ks, const uint8_t *apex, const struct dns_zone *zone,
-		   bool nsec, unsigned nworkers, uint32_t now, struct sign_keytable **out,
-		   char *err, size_t errlen)
+		   bool nsec, unsigned nworkers, uint32_t now, const struct ctl_keyextra *x,
+		   struct sign_keytable **out, char *err, size_t errlen)
 {
 	unsigned *st = states_at(ks, now);
 	size_t npub = 0;
@@ -184,22 +215,35 @@ ctl_keytable_build(struct ctl_keyset *ks, const uint8_t *apex, const struct dns_
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	if (x && x->gate)
+		gate_states(ks, x, now, st);
 	struct sign_keytable_params p = {
 		.apex = apex,
 		.zone = zone,
 		.keys = (const struct sign_key *const *)ks->keys,
 		.states = st,
 		.nkeys = ks->n,
+		.dnskey_ttl = x ? x->dnskey_ttl : 0,
 		.publish_cds = true,
 		.denial = nsec ? SIGN_DENIAL_NSEC : SIGN_DENIAL_COMPACT,
 		.validity = SIGN_VALIDITY_DEFAULT,
 		.nworkers = nworkers,
 		.now = now,
+		.extra_dnskey = x ? x->dnskey : NULL,
+		.extra_cds = x ? x->cds : NULL,
+		.extra_cdnskey = x ? x->cdnskey : NULL,
+		.signed_keys = x ? x->signed_keys : NULL,
 	};
 	rc = 0;
 	if (npub) {
 		p.generation = next_generation++;
 		rc = sign_keytable_build(&p, out, err, errlen);
+	}
+	if (rc == 0 && *out && p.signed_keys &&
+	    (rc = sign_dnskeyset_check(apex, p.signed_keys, (*out)->zsk, (*out)->nzsk, now, err,
+				       errlen)) != 0) {
+		sign_keytable_free(*out);
+		*out = NULL;
 	}
 	free(st);
 	return rc;

@@ -17,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct dns_rrset;
 struct dns_zone;
+struct sign_dnskeyset;
 struct sign_key;
 struct sign_key_timing;
 struct sign_keytable;
@@ -56,19 +58,43 @@ int ctl_keyset_add(struct ctl_keyset *ks, struct sign_key *key, const char *file
 long ctl_keyset_find(const struct ctl_keyset *ks, uint16_t tag, uint8_t alg);
 
 /*
+ * What a zone adds to its key table beyond its keys (control/msigner.h
+ * makes it for a multi-signer zone; all zero but the TTL for a single one).
+ */
+struct ctl_keyextra {
+	uint32_t dnskey_ttl;      /* DNSKEY, CDS and CDNSKEY TTL; 0: 3600 */
+	/* Model 2: the other providers' records (sign_keytable_params.extra_*). */
+	const struct dns_rrset *dnskey, *cds, *cdnskey;
+	/* Model 1: the zone owner's signed key RRsets, checked before use. */
+	const struct sign_dnskeyset *signed_keys;
+	/*
+	 * The gate, or NULL: the state (SIGN_KEY_* bits) key k may have at now,
+	 * given the state its timing gives; *wake is when that may change (0:
+	 * not by the clock alone). When the gate leaves no key signing zone
+	 * data (nothing to wait for), or would make a key sign zone data that
+	 * does not by its timing (a KSK turned CSK), the timing alone decides.
+	 */
+	unsigned (*gate)(void *arg, const struct sign_key *k, unsigned state, int64_t now,
+			 int64_t *wake);
+	void *arg;
+};
+
+/*
  * Build a key table for zone (whose apex is apex) from ks->n > 0 keys with
  * their states at now (sign/keystate.h), with a new generation from one
  * counter for the whole process, the default signature validity,
  * CDS/CDNSKEY published, denial by NSEC if nsec else compact answers, one
- * signer per worker and zone-signing key, and the DNSKEY RRSIGs made at now.
- * When no key is published at now, *out is NULL (the zone is unsigned) and
- * 0 is returned. Sets ks->next_event (also on error, so a failing event is
- * not retried before the next one). Returns 0 or the error of
- * sign_keytable_build with its reason in err.
+ * signer per worker and zone-signing key, and the DNSKEY RRSIGs made at now,
+ * with what x (not NULL) adds. When no key is published at now, *out is
+ * NULL (the zone is unsigned) and 0 is returned. Sets ks->next_event (also
+ * on error, so a failing event is not retried before the next one; the
+ * gate's wake times count). Returns 0, the error of sign_keytable_build
+ * with its reason in err, or -EINVAL when model 1's signed key RRsets do
+ * not pass sign_dnskeyset_check.
  */
 int ctl_keytable_build(struct ctl_keyset *ks, const uint8_t *apex, const struct dns_zone *zone,
-		       bool nsec, unsigned nworkers, uint32_t now, struct sign_keytable **out,
-		       char *err, size_t errlen);
+		       bool nsec, unsigned nworkers, uint32_t now, const struct ctl_keyextra *x,
+		       struct sign_keytable **out, char *err, size_t errlen);
 
 /*
  * Seconds from now until t should be replaced by a rebuilt one (0 when

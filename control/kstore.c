@@ -26,6 +26,12 @@ ctl_kstore_path(const char *statedir, const uint8_t *apex, char *out, size_t cap
 		return -EINVAL;
 	for (char *c = zone; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
+	/* "example.com." gives example.com.keysync, the root zone root.keysync. */
+	size_t len = strlen(zone);
+	if (len == 1)
+		snprintf(zone, sizeof(zone), "root");
+	else if (len > 1 && zone[len - 1] == '.')
+		zone[len - 1] = '\0';
 	int n = snprintf(out, cap, "%s/%s.keysync", statedir, zone);
 	if (n < 0 || (size_t)n >= cap)
 		return -ENAMETOOLONG;

@@ -42,7 +42,8 @@ struct ctl_kstore {
 
 /*
  * The store file of the zone apex (wire form) in statedir:
- * "<statedir>/<apex lowercased, with the final dot>.keysync" into out (cap
+ * "<statedir>/<apex lowercased, without the final dot>.keysync" ("root"
+ * for the root zone) into out (cap
  * octets). Returns the length, -EINVAL when the name holds a '/',
  * -ENAMETOOLONG when out is too small.
  */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "control/ctlproto.h"
+#include "control/kstore.h"
 #include "dataplane/core/worker.h"
 #include "dataplane/io/pkt.h"
 #include "dns/err.h"
@@ -318,12 +319,15 @@ ms_free(struct ctl_msigner_conf *ms)
 	ms->npeers = 0;
 }
 
-#define PEER_NAME_WHY "expected 1 to 63 letters, digits, '-', '_' or '.'"
+#define PEER_NAME_WHY "expected 1 to 63 letters, digits, '-', '_' or '.', and not 'self' " \
+	"or 'zone-owner'"
+/* The names the multi-signer store gives our own records and the zone owner's (control/kstore.h). */
 static bool
 peer_name_ok(const char *name)
 {
 	size_t n = strlen(name);
-	if (n == 0 || n > PEER_NAME_MAX)
+	if (n == 0 || n > PEER_NAME_MAX || strcasecmp(name, CTL_KSTORE_SELF_NAME) == 0 ||
+	    strcasecmp(name, CTL_KSTORE_OWNER_NAME) == 0)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)name[i]) && !strchr("-_.", name[i]))
@@ -1846,8 +1850,10 @@ ctl_opts_usage(FILE *out)
 "        A peer signer of the multi-signer zone ZONE (at most %d per zone;\n"
 "        repeat for more). NAME names it in logs and sigedgectl: 1 to %d\n"
 "        letters, digits, '-', '_' or '.', unique in the zone (case is\n"
-"        ignored). ADDR is its DNS server, written as for --listen (port\n"
-"        default %d). AUTH is one of:\n"
+"        ignored), not \"self\" or \"zone-owner\". ADDR is where it takes\n"
+"        UPDATE and answers queries for the zone's DNSKEY, CDS and CDNSKEY\n"
+"        (for a sigedge peer, its --keysync-listen address), written as for\n"
+"        --listen (port default %d). AUTH is one of:\n"
 "          tsig=[ALG:]KEYNAME:SECRET\n"
 "                 a TSIG key (ALG hmac-sha1, -sha224, -sha256 (the default),\n"
 "                 -sha384 or -sha512; SECRET in base64, as kdig -y takes it)\n"

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include "control/msigner.h"
 #include "dns/zone.h"
 #include "sign/keytable.h"
 
@@ -23,6 +26,7 @@ ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n,
 		z->name = strdup(conf[i].name);
 		z->file = strdup(conf[i].file);
 		z->nsec = conf[i].nsec;
+		z->dnskey_ttl = conf[i].dnskey_ttl;
 		if (!z->name || !z->file ||
 		    dp_zone_slot_init(&z->slot, (uint32_t)conf[i].sign_rate, nworkers) < 0) {
 			ctl_zones_free(zs);
@@ -50,11 +54,41 @@ ctl_zones_free(struct ctl_zones *zs)
 			&z->slot.keys, memory_order_relaxed));
 		dp_zone_slot_fini(&z->slot);
 		ctl_keyset_free(&z->keys);
+		ctl_mszone_free(z->ms);
 		free(z->name);
 		free(z->file);
 	}
 	free(zs->v);
 	memset(zs, 0, sizeof(*zs));
+}
+
+int
+ctl_zones_msigner_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf,
+		       const char *statedir, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < zs->n; i++) {
+		char why[1024];
+		if (!conf[i].ms.model)
+			continue;
+		int rc = ctl_mszone_new(&conf[i], statedir, zs->v[i].apex, &zs->v[i].ms, why,
+					sizeof(why));
+		if (rc != 0) {
+			snprintf(err, errlen, "zone %s: %s", zs->v[i].name, why);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int
+ctl_zone_keytable(const struct ctl_zone *z, struct ctl_keyset *ks, const struct dns_zone *zone,
+		  unsigned nworkers, uint32_t now, struct sign_keytable **out, char *err,
+		  size_t errlen)
+{
+	struct ctl_keyextra x;
+	ctl_mszone_keyextra(z->ms, z->dnskey_ttl, &x);
+	return ctl_keytable_build(ks, z->apex, zone, z->nsec, nworkers, now, &x, out, err,
+				  errlen);
 }
 
 long

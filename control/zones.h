@@ -22,6 +22,7 @@
 #include "dataplane/core/worker.h"
 #include "dns/name.h"
 
+struct ctl_mszone;
 struct dns_zone;
 struct dns_zoneset;
 
@@ -33,6 +34,9 @@ struct ctl_zone {
 	struct dns_zone *pending;       /* one reference; loaded, not yet committed */
 	time_t loaded_at;               /* when served was committed */
 	bool nsec;                      /* denial by NSEC rather than compact answers */
+	uint32_t dnskey_ttl;            /* TTL of DNSKEY, CDS, CDNSKEY */
+	struct ctl_mszone *ms;          /* multi-signer state (control/msigner.h); NULL for
+					 * a single signer */
 	struct ctl_keyset keys;         /* the keys the published key table was built from */
 	struct dp_zone_slot slot;       /* the published key table (owned), NULL if unsigned;
 	                                 * its address stays the same while the daemon runs */
@@ -51,6 +55,22 @@ struct ctl_zones {
  */
 int ctl_zones_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf, size_t n,
 		   unsigned nworkers);
+
+/*
+ * Set up the multi-signer state of every zone of conf (as given to
+ * ctl_zones_init) that has a model, with its store in statedir. Returns 0,
+ * or a negative code with "zone NAME: reason" in err.
+ */
+int ctl_zones_msigner_init(struct ctl_zones *zs, const struct ctl_zone_conf *conf,
+			   const char *statedir, char *err, size_t errlen);
+
+/*
+ * ctl_keytable_build (control/keys.h) for zone z from the keys ks over
+ * zone, with what z's multi-signer state adds.
+ */
+int ctl_zone_keytable(const struct ctl_zone *z, struct ctl_keyset *ks,
+		      const struct dns_zone *zone, unsigned nworkers, uint32_t now,
+		      struct sign_keytable **out, char *err, size_t errlen);
 
 /* Drop every reference and free, key tables too: only once no worker runs. */
 void ctl_zones_free(struct ctl_zones *zs);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
 #include <string.h>
 
 #include "dns/err.h"
@@ -475,4 +476,18 @@ dns_msg_find_last_rr(const uint8_t *msg, size_t len, uint16_t type, bool anywher
 		p += rdlen;
 	}
 	return p == len ? 0 : DNS_EMALFORMED;
+}
+
+const char *
+dns_rcode_name(unsigned rcode)
+{
+	static const char *const names[] = {
+		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+		"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
+	};
+	static _Thread_local char other[16];
+	if (rcode < sizeof(names) / sizeof(names[0]))
+		return names[rcode];
+	snprintf(other, sizeof(other), "RCODE%u", rcode);
+	return other;
 }

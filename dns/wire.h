@@ -38,6 +38,9 @@ enum dns_rcode {
 	DNS_R_BADVERS = 16, /* extended rcode, needs OPT */
 };
 
+/* The mnemonic of an rcode ("NOERROR", "REFUSED", ...), or "RCODEn" for others. */
+const char *dns_rcode_name(unsigned rcode);
+
 /* EDNS0 flag in the OPT TTL field. */
 #define DNS_EDNS_DO 0x8000
 

@@ -116,9 +116,8 @@ rrset_has(const struct dns_rrset *rs, const uint8_t *rdata, uint16_t rdlen)
 	return false;
 }
 
-/* The observed (or served) RRset of a key type; NULL for other types. */
-static const struct dns_rrset *
-observed_rrset(const struct ksync_observed *o, uint16_t type)
+const struct dns_rrset *
+ksync_observed_rrset(const struct ksync_observed *o, uint16_t type)
 {
 	switch (type) {
 	case DNS_T_DNSKEY: return &o->dnskey;
@@ -155,7 +154,7 @@ import_observed(const struct ksync_zone *z, size_t peer, const struct ksync_obse
 		struct ksync_recset *next)
 {
 	for (size_t t = 0; t < NKEY_TYPES; t++) {
-		const struct dns_rrset *rs = observed_rrset(obs, key_types[t]);
+		const struct dns_rrset *rs = ksync_observed_rrset(obs, key_types[t]);
 		uint32_t pos = 0;
 		uint16_t len;
 		for (const uint8_t *rd; (rd = dns_rrset_next(rs, &pos, &len));) {
@@ -197,7 +196,7 @@ confirm_observed(const struct ksync_peer *p, size_t peer, const struct ksync_obs
 		return -ENOMEM;
 	for (size_t i = next->n; i-- > 0;) {
 		struct ksync_rec *r = &next->v[i];
-		if (!rrset_has(observed_rrset(obs, r->type), r->rdata, r->rdlen)) {
+		if (!rrset_has(ksync_observed_rrset(obs, r->type), r->rdata, r->rdlen)) {
 			if (r->origins & BIT(peer))
 				ksync_recset_del(next, r->type, r->rdata, r->rdlen, (unsigned)peer);
 			continue;
@@ -281,7 +280,7 @@ ksync_peer_observed(struct ksync_zone *z, size_t peer, const struct ksync_observ
 
 	uint32_t ttl = 0;
 	for (size_t t = 0; t < NKEY_TYPES; t++) {
-		const struct dns_rrset *rs = observed_rrset(obs, key_types[t]);
+		const struct dns_rrset *rs = ksync_observed_rrset(obs, key_types[t]);
 		if (rs->count && rs->ttl > ttl)
 			ttl = rs->ttl;
 	}
@@ -417,7 +416,7 @@ prereq_check(const struct ksync_update *u, const struct ksync_observed *served)
 {
 	for (size_t i = 0; i < u->nprereq; i++) {
 		const struct ksync_update_rr *a = &u->prereq[i];
-		const struct dns_rrset *rs = observed_rrset(served, a->type);
+		const struct dns_rrset *rs = ksync_observed_rrset(served, a->type);
 		switch (a->kind) {
 		case KSYNC_PREREQ_RRSET_EXISTS:
 			if (!rs || !rs->count)

@@ -110,6 +110,9 @@ struct ksync_observed {
 	struct dns_rrset dnskey, cds, cdnskey;
 };
 
+/* The RRset of o of a key type (DNSKEY, CDS, CDNSKEY); NULL for other types. */
+const struct dns_rrset *ksync_observed_rrset(const struct ksync_observed *o, uint16_t type);
+
 /*
  * An UPDATE to send to a peer: the records to add and to delete, pointing
  * into z->contributed (valid until the next call that changes z). At most

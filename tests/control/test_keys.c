@@ -15,9 +15,27 @@
 #include "dns/name.h"
 #include "dns/zone.h"
 #include "sign/key.h"
+#include "sign/keystate.h"
 #include "sign/keytable.h"
 #include "tests/sign/helpers.h"
 #include "tests/tap.h"
+
+/* A gate that keeps held (every key without SEP when NULL) from signing until `until`. */
+struct gate_arg {
+	const struct sign_key *held;
+	int64_t until;
+};
+
+static unsigned
+gate_hold(void *arg, const struct sign_key *k, unsigned state, int64_t now, int64_t *wake)
+{
+	const struct gate_arg *g = arg;
+	*wake = 0;
+	if ((g->held ? k != g->held : (sign_key_flags(k) & SIGN_FLAG_SEP)) || now >= g->until)
+		return state;
+	*wake = g->until;
+	return state & ~(unsigned)SIGN_KEY_ACTIVE;
+}
 
 static char err[1024];
 
@@ -74,7 +92,7 @@ timing(const struct ctl_keyset *ks, const uint8_t *apex, const struct dns_zone *
 	set_times(next, NOW - 10, NOW + 100, 0, 0, 0);
 	ctl_keyset_add(&a, next, "/keys/next.private");
 	set_times(a.keys[0], 0, 0, NOW + 200, NOW + 300, 0);
-	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW, &t, err, sizeof(err)), 0,
+	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW, NULL, &t, err, sizeof(err)), 0,
 	       "a table of timed keys builds");
 	ok(t && t->dnskey.count == 3 && t->nzsk == 1 && t->zsk[0] == a.keys[0],
 	   "  all three published, the old ZSK signs");
@@ -83,18 +101,31 @@ timing(const struct ctl_keyset *ks, const uint8_t *apex, const struct dns_zone *
 	is_str(ctl_key_state_name(sign_key_timing(a.keys[2]), NOW), "published", "  published");
 	is_str(ctl_key_state_name(sign_key_timing(a.keys[0]), NOW), "active", "  the old: active");
 	sign_keytable_free(t);
-	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW + 100, &t, err, sizeof(err)), 0,
+	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW + 100, NULL, &t, err, sizeof(err)), 0,
 	       "at the Activate time");
 	ok(t && t->nzsk == 2, "  both ZSKs sign");
 	is_int(a.next_event, NOW + 200, "  next event: the old ZSK's Inactive");
 	sign_keytable_free(t);
-	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW + 200, &t, err, sizeof(err)), 0,
+	struct gate_arg g = { .held = a.keys[2], .until = NOW + 150 };
+	struct ctl_keyextra x = { .gate = gate_hold, .arg = &g };
+	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW + 100, &x, &t, err, sizeof(err)), 0,
+	       "a gate holding the new ZSK back");
+	ok(t && t->nzsk == 1 && t->zsk[0] == a.keys[0] && t->dnskey.count == 3,
+	   "  only the old ZSK signs, the new one is published");
+	is_int(a.next_event, NOW + 150, "  next event: when the gate opens");
+	sign_keytable_free(t);
+	g.held = NULL;
+	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW + 100, &x, &t, err, sizeof(err)), 0,
+	       "a gate holding every zone-signing key back");
+	ok(t && t->nzsk == 2, "  is ignored: nothing would sign the zone, so both ZSKs do");
+	sign_keytable_free(t);
+	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW + 200, NULL, &t, err, sizeof(err)), 0,
 	       "at the Inactive time");
 	ok(t && t->nzsk == 1 && t->zsk[0] == a.keys[2] && t->dnskey.count == 3,
 	   "  the new ZSK signs alone, the old one still published");
 	is_str(ctl_key_state_name(sign_key_timing(a.keys[0]), NOW + 200), "retired", "  retired");
 	sign_keytable_free(t);
-	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW + 300, &t, err, sizeof(err)), 0,
+	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW + 300, NULL, &t, err, sizeof(err)), 0,
 	       "at the Delete time");
 	ok(t && t->dnskey.count == 2, "  the old ZSK is no longer published");
 	is_int(a.next_event, 0, "  no event left");
@@ -130,7 +161,7 @@ timing(const struct ctl_keyset *ks, const uint8_t *apex, const struct dns_zone *
 	set_times(a.keys[1], NOW + 60, NOW + 60, 0, 0, 0);
 	set_times(a.keys[2], 0, 0, 0, NOW - 1, 0);
 	t = (struct sign_keytable *)&t;
-	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW, &t, err, sizeof(err)), 0,
+	is_int(ctl_keytable_build(&a, apex, zone, false, 1, NOW, NULL, &t, err, sizeof(err)), 0,
 	       "no key published yet builds");
 	ok(t == NULL, "  no table: unsigned");
 	is_int(a.next_event, NOW + 50, "  next event: the first Publish");
@@ -188,9 +219,9 @@ main(void)
 	       "  flags 257 beside a ZSK: KSK");
 
 	struct sign_keytable *t1 = NULL, *t2 = NULL;
-	is_int(ctl_keytable_build(&ks, apex, zone, true, 2, NOW, &t1, err, sizeof(err)), 0,
+	is_int(ctl_keytable_build(&ks, apex, zone, true, 2, NOW, NULL, &t1, err, sizeof(err)), 0,
 	       "a key table builds");
-	is_int(ctl_keytable_build(&ks, apex, zone, false, 2, NOW, &t2, err, sizeof(err)), 0,
+	is_int(ctl_keytable_build(&ks, apex, zone, false, 2, NOW, NULL, &t2, err, sizeof(err)), 0,
 	       "a second one builds");
 	if (t1 && t2) {
 		ok(t2->generation > t1->generation, "  generations grow (%llu, %llu)",

@@ -98,10 +98,10 @@ test_path(void)
 	const uint8_t upper[] = "\7ExAmPle\3COM", slash[] = "\3a/b\3com";
 
 	int n = ctl_kstore_path("/var/lib/sigedge", upper, out, sizeof(out));
-	is_str(out, "/var/lib/sigedge/example.com..keysync", "path: lowercased, final dot");
+	is_str(out, "/var/lib/sigedge/example.com.keysync", "path: lowercased, no final dot");
 	is_int(n, (int)strlen(out), "path length");
 	ctl_kstore_path("/s", (const uint8_t *)"", out, sizeof(out));
-	is_str(out, "/s/..keysync", "root zone");
+	is_str(out, "/s/root.keysync", "root zone");
 	is_int(ctl_kstore_path("/s", slash, out, sizeof(out)), -EINVAL, "'/' in the name refused");
 	is_int(ctl_kstore_path("/s", upper, out, 10), -ENAMETOOLONG, "small buffer");
 }
