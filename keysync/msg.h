@@ -45,7 +45,9 @@ int ksync_msg_push(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *apex,
  * into buf[0..cap) in dns_rrset layout (out->rdata points into buf; TTL
  * the lowest seen). The reply must have QR set and one question; *rcode
  * gets its rcode. Returns 0 (out->count 0 when the answer holds none, or
- * the rcode is not NOERROR), DNS_EMALFORMED, DNS_ESPACE.
+ * the rcode is not NOERROR), DNS_EMALFORMED, DNS_ESPACE. A truncated (TC)
+ * reply gives what it holds: the caller asks again over TCP first
+ * (control/dnsclient.h does).
  */
 int ksync_msg_answer(const uint8_t *reply, size_t len, const uint8_t *name, uint16_t type,
 		     uint8_t *buf, size_t cap, struct dns_rrset *out, uint8_t *rcode);

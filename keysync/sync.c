@@ -19,6 +19,34 @@ struct ksync_held {
 
 #define BIT(i) ((uint64_t)1 << (i))
 
+/* A record's fingerprint (FNV-1a over type and RDATA), for what an UPDATE carried. */
+static uint64_t
+rec_hash(const struct ksync_rec *r)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	uint8_t t[2] = { (uint8_t)(r->type >> 8), (uint8_t)r->type };
+	for (int i = 0; i < 2; i++)
+		h = (h ^ t[i]) * 0x100000001b3ull;
+	for (size_t i = 0; i < r->rdlen; i++)
+		h = (h ^ r->rdata[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Whether d holds a record the peer's last UPDATE carried. */
+static bool
+diff_resends(const struct ksync_peer *p, const struct ksync_diff *d)
+{
+	for (size_t k = 0; k < p->nsent; k++) {
+		for (size_t i = 0; i < d->nadd; i++)
+			if (rec_hash(d->add[i]) == p->sent[k])
+				return true;
+		for (size_t i = 0; i < d->ndel; i++)
+			if (rec_hash(d->del[i]) == p->sent[k])
+				return true;
+	}
+	return false;
+}
+
 int
 ksync_zone_init(struct ksync_zone *z, unsigned model, const struct ksync_timing *t,
 		size_t npeers, const bool *push, const bool *poll)
@@ -98,9 +126,12 @@ ksync_zone_set_own(struct ksync_zone *z, const struct ksync_recset *own, int64_t
 	}
 	ksync_recset_free(&z->contributed);
 	z->contributed = next;
-	for (size_t i = 0; i < z->npeers; i++)
-		if (z->peers[i].push)
-			ksync_peer_poke(z, i, now);
+	for (size_t i = 0; i < z->npeers; i++) {
+		if (!z->peers[i].push)
+			continue;
+		z->peers[i].in_sync_since = 0;
+		ksync_peer_poke(z, i, now);
+	}
 	return 1;
 }
 
@@ -154,16 +185,21 @@ import_observed(const struct ksync_zone *z, size_t peer, const struct ksync_obse
 		struct ksync_recset *next)
 {
 	for (size_t t = 0; t < NKEY_TYPES; t++) {
-		const struct dns_rrset *rs = ksync_observed_rrset(obs, key_types[t]);
+		uint16_t type = key_types[t];
+		const struct dns_rrset *rs = ksync_observed_rrset(obs, type);
 		uint32_t pos = 0;
 		uint16_t len;
 		for (const uint8_t *rd; (rd = dns_rrset_next(rs, &pos, &len));) {
-			if (ksync_recset_find(&z->contributed, rs->type, rd, len) >= 0)
+			if (ksync_recset_find(&z->contributed, type, rd, len) >= 0)
 				continue;
-			if (rs->type == DNS_T_DNSKEY &&
+			if (type == DNS_T_DNSKEY &&
 			    (len < 2 || (dns_get16(rd) & (SIGN_FLAG_SEP | SIGN_FLAG_REVOKE))))
 				continue;
-			if (ksync_recset_add(next, rs->type, rs->ttl, rd, len, (unsigned)peer) < 0)
+			/* A record several peers serve keeps its first TTL (the table
+			 * serves ours anyway), so polls alternating peers change nothing. */
+			long at = ksync_recset_find(next, type, rd, len);
+			uint32_t ttl = at >= 0 ? next->v[at].ttl : rs->ttl;
+			if (ksync_recset_add(next, type, ttl, rd, len, (unsigned)peer) < 0)
 				return -ENOMEM;
 		}
 		ksync_recset_withdraw(next, (unsigned)peer, key_types[t], keep_observed, (void *)rs);
@@ -196,7 +232,10 @@ confirm_observed(const struct ksync_peer *p, size_t peer, const struct ksync_obs
 		return -ENOMEM;
 	for (size_t i = next->n; i-- > 0;) {
 		struct ksync_rec *r = &next->v[i];
-		if (!rrset_has(ksync_observed_rrset(obs, r->type), r->rdata, r->rdlen)) {
+		const struct dns_rrset *rs = ksync_observed_rrset(obs, r->type);
+		if (!rs)
+			continue;
+		if (!rrset_has(rs, r->rdata, r->rdlen)) {
 			if (r->origins & BIT(peer))
 				ksync_recset_del(next, r->type, r->rdata, r->rdlen, (unsigned)peer);
 			continue;
@@ -287,7 +326,7 @@ ksync_peer_observed(struct ksync_zone *z, size_t peer, const struct ksync_observ
 	p->ttl_seen = ttl;
 
 	bool pending = diff->nadd || diff->ndel;
-	if (pending && p->confirming) {
+	if (pending && p->confirming && diff_resends(p, diff)) {
 		/* It said NOERROR to the last UPDATE and does not serve the result. */
 		p->confirming = false;
 		diff->nadd = diff->ndel = 0;
@@ -295,15 +334,21 @@ ksync_peer_observed(struct ksync_zone *z, size_t peer, const struct ksync_observ
 		return 0;
 	}
 	p->confirming = false;
+	p->last_ok = now;
+	if (pending) {
+		/* Failures and backoff stay until the peer is in sync: an UPDATE is due. */
+		p->in_sync_since = 0;
+		p->phase = KSYNC_UPDATING;
+		p->nsent = 0;
+		for (size_t i = 0; i < diff->nadd; i++)
+			p->sent[p->nsent++] = rec_hash(diff->add[i]);
+		for (size_t i = 0; i < diff->ndel; i++)
+			p->sent[p->nsent++] = rec_hash(diff->del[i]);
+		return 1;
+	}
 	p->failures = 0;
 	p->backoff = 0;
 	p->error[0] = '\0';
-	p->last_ok = now;
-	if (pending) {
-		p->in_sync_since = 0;
-		p->phase = KSYNC_UPDATING;
-		return 1;
-	}
 	if (p->push && !p->in_sync_since)
 		p->in_sync_since = now;
 	p->phase = KSYNC_IDLE;

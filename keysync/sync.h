@@ -53,6 +53,8 @@ enum ksync_phase {
 
 struct ksync_held;
 
+#define KSYNC_DIFF_MAX 64   /* adds, and deletes, in one UPDATE (struct ksync_diff) */
+
 /* What we know of one peer. */
 struct ksync_peer {
 	bool push, poll;          /* from the configuration */
@@ -65,6 +67,8 @@ struct ksync_peer {
 	uint32_t ttl_seen;        /* largest TTL of its DNSKEY, CDS, CDNSKEY RRsets */
 	unsigned updates;         /* UPDATEs accepted by it */
 	bool confirming;          /* the next check confirms an accepted UPDATE */
+	size_t nsent;             /* fingerprints of the records that UPDATE carried */
+	uint64_t sent[2 * KSYNC_DIFF_MAX];
 	bool again;               /* due again as soon as the current check ends */
 	char error[160];          /* the last failure, "" after a success */
 	/* Our contributed records seen at the peer, with the time each was first seen. */
@@ -97,15 +101,19 @@ int ksync_zone_init(struct ksync_zone *z, unsigned model, const struct ksync_tim
 void ksync_zone_free(struct ksync_zone *z);
 
 /*
- * Our own records are now own (type, TTL and RDATA of each; origins
- * ignored): records of own gain KSYNC_SELF in contributed, records that
- * left own lose it, and every peer we push to becomes due now when that
- * changed anything. Returns 1 when contributed changed, 0 when not,
+ * Our own records are now own (type, TTL and RDATA of each, types DNSKEY,
+ * CDS and CDNSKEY; origins ignored): records of own gain KSYNC_SELF in
+ * contributed, records that left own lose it, and every peer we push to
+ * becomes due now (and not in sync) when that changed anything. Returns 1 when contributed changed, 0 when not,
  * -ENOMEM (z unchanged).
  */
 int ksync_zone_set_own(struct ksync_zone *z, const struct ksync_recset *own, int64_t now);
 
-/* What a peer serves at the apex: its DNSKEY, CDS and CDNSKEY RRsets (count 0 when absent). */
+/*
+ * What a peer serves at the apex: its DNSKEY, CDS and CDNSKEY RRsets (count
+ * 0 when absent; each field's type is the one its name says, whatever its
+ * type member holds).
+ */
 struct ksync_observed {
 	struct dns_rrset dnskey, cds, cdnskey;
 };
@@ -118,7 +126,6 @@ const struct dns_rrset *ksync_observed_rrset(const struct ksync_observed *o, uin
  * into z->contributed (valid until the next call that changes z). At most
  * KSYNC_DIFF_MAX of each; the rest goes in the UPDATE after the next check.
  */
-#define KSYNC_DIFF_MAX 64
 struct ksync_diff {
 	size_t nadd, ndel;
 	const struct ksync_rec *add[KSYNC_DIFF_MAX];
@@ -138,8 +145,10 @@ struct ksync_diff {
  * when an UPDATE must be sent (the peer is then UPDATING), 0 when the peer
  * is in sync (IDLE, due after poll_interval), -ENOMEM (z unchanged apart
  * from the peer's failure, which backs off). When the peer accepted our
- * last UPDATE and still lacks its records, that is a failure (backs off)
- * and 0 is returned with an empty diff.
+ * last UPDATE and still lacks a record it carried, that is a failure
+ * (backs off) and 0 is returned with an empty diff. Failures and backoff
+ * are reset only once the peer is in sync (or, for a poll-only peer, after
+ * any successful check).
  */
 int ksync_peer_observed(struct ksync_zone *z, size_t peer, const struct ksync_observed *obs,
 			int64_t now, struct ksync_diff *diff, bool *changed);
