@@ -15,9 +15,10 @@ to the given targets after every change of the zone. knotd sends NOTIFY over
 TCP; NotifySink takes it over TCP and UDP.
 
 What knotd does with such a zone (checked by test_knot_peer.py):
-- an UPDATE with anything but apex DNSKEY/CDS/CDNSKEY, a wrong key name or no
-  TSIG is answered NOTAUTH (TSIG error BADKEY when signed with a known key,
-  BADSIG for a wrong secret) and changes nothing;
+- an UPDATE with anything but apex DNSKEY/CDS/CDNSKEY, with an unknown key, a
+  wrong secret or no TSIG is answered NOTAUTH (TSIG error BADKEY for refused
+  content or an unknown key, BADSIG for a wrong secret, no TSIG when the
+  UPDATE had none) and changes nothing;
 - records added keep their place across knotd's own ZSK and KSK rollovers and
   across a restart; a class NONE delete removes them;
 - the DNSKEY RRset takes the TTL of the last record added (keep pushed
@@ -46,7 +47,6 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.tsig
-import dns.tsigkeyring
 import dns.update
 
 from testlib import free_port, stop, tail, wait_for
