@@ -36,7 +36,8 @@ struct ctl_command {
 
 static cmd_fn cmd_status, cmd_zone_list, cmd_zone_reload, cmd_key_list, cmd_key_generate,
 	cmd_key_publish, cmd_key_activate, cmd_key_retire, cmd_key_remove, cmd_keysync_status,
-	cmd_keysync_check, cmd_keysync_leave, cmd_stats, cmd_help;
+	cmd_keysync_check, cmd_keysync_leave, cmd_keysync_import, cmd_keysync_export, cmd_stats,
+	cmd_help;
 
 static const struct ctl_command commands[] = {
 	{ { "status" }, "", "version, uptime, workers, listen addresses, zone count, backend",
@@ -75,6 +76,13 @@ static const struct ctl_command commands[] = {
 	{ { "keysync", "check" }, "ZONE [PEER]",
 	  "check the zone's peers (or the named one) now: query their key RRsets, import, and "
 	  "send the UPDATE they need", 2, cmd_keysync_check },
+	{ { "keysync", "import" }, "ZONE FILE",
+	  "model 1: serve the zone owner's signed DNSKEY, CDS and CDNSKEY RRsets from the apex "
+	  "of the zone file FILE (a path the daemon can read), once they hold our zone-signing "
+	  "keys and their RRSIGs verify; kept in the store", 2, cmd_keysync_import },
+	{ { "keysync", "export" }, "ZONE",
+	  "the DNSKEY records of our published keys, for the zone owner (model 1) or a peer",
+	  1, cmd_keysync_export },
 	{ { "keysync", "leave" }, "ZONE",
 	  "leave the zone's multi-signer group: delete every record of ours at every peer "
 	  "(once the parent no longer lists us); until the daemon restarts", 1,
@@ -295,6 +303,37 @@ cmd_keysync_check(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *b
 	}
 	ctl_buf_printf(body, "%s: checking %ld peer%s\n", z->name, n, n == 1 ? "" : "s");
 	return 0;
+}
+
+static void report_generation(const struct ctl_zone *z, struct ctl_buf *body);
+
+static int
+cmd_keysync_import(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body,
+		   char *msg, size_t msglen)
+{
+	struct ctl_zone *z = argc == 2 ? ms_zone(d, argv[0], msg, msglen) : NULL;
+	if (!z) {
+		if (argc != 2)
+			snprintf(msg, msglen, "keysync import needs a zone and a file");
+		return -ENOENT;
+	}
+	int rc = ctl_ms_import(d->ms, z, argv[1], msg, msglen);
+	if (rc == 0)
+		report_generation(z, body);
+	return rc;
+}
+
+static int
+cmd_keysync_export(struct ctl_daemon *d, int argc, char **argv, struct ctl_buf *body,
+		   char *msg, size_t msglen)
+{
+	long at = argc == 1 ? ctl_zones_find(&d->zones, argv[0]) : -1;
+	if (at < 0) {
+		snprintf(msg, msglen, argc == 1 ? "unknown zone '%s'" : "keysync export needs a zone",
+			 argc == 1 ? argv[0] : "");
+		return -ENOENT;
+	}
+	return ctl_ms_export(&d->zones.v[at], time(NULL), body, msg, msglen);
 }
 
 static int

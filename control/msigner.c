@@ -1159,6 +1159,122 @@ time_print(struct ctl_buf *b, const char *label, int64_t t)
 	ctl_buf_printf(b, ", %s %s", label, s);
 }
 
+/* The apex records of a model-1 import: what the owner signed, and the RRSIGs over them. */
+static int
+import_records(const struct dns_zone *f, uint32_t now, struct ksync_recset *out)
+{
+	static const uint16_t types[] = { DNS_T_DNSKEY, DNS_T_CDS, DNS_T_CDNSKEY, DNS_T_RRSIG };
+	const struct dns_node *apex = dns_zone_apex(f);
+	(void)now;
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		const struct dns_rrset *rs = dns_node_rrset(apex, types[t]);
+		uint32_t pos = 0;
+		uint16_t len;
+		for (const uint8_t *rd; rs && (rd = dns_rrset_next(rs, &pos, &len));) {
+			uint16_t covers = len >= 2 ? dns_get16(rd) : 0;
+			if (types[t] == DNS_T_RRSIG && covers != DNS_T_DNSKEY && covers != DNS_T_CDS &&
+			    covers != DNS_T_CDNSKEY)
+				continue;
+			if (ksync_recset_add(out, types[t], rs->ttl, rd, len, KSYNC_OWNER) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int
+ctl_ms_import(struct ctl_ms *ms, struct ctl_zone *z, const char *path, char *msg,
+	      size_t msglen)
+{
+	struct ctl_mszone *m = z->ms;
+	struct dns_zone *f = NULL;
+	struct ksync_recset next = { 0 };
+	struct sign_keytable *t = NULL;
+	char err[1024];
+	int rc;
+
+	if (m->model != 1) {
+		snprintf(msg, msglen, "zone %s is not a model-1 zone", z->name);
+		return -EINVAL;
+	}
+	if ((rc = dns_zone_load(z->name, path, &f, err, sizeof(err))) != 0) {
+		snprintf(msg, msglen, "%s", err);
+		return rc;
+	}
+	rc = ksync_recset_dup(&m->sync.imported, &next);
+	if (rc == 0) {
+		ksync_recset_drop_origin(&next, KSYNC_OWNER);
+		rc = import_records(f, (uint32_t)now_s(), &next);
+	}
+	dns_zone_unref(f);
+	if (rc != 0) {
+		ksync_recset_free(&next);
+		snprintf(msg, msglen, "out of memory");
+		return rc;
+	}
+	/* Try the table with the new records; put the old ones back unless all goes well. */
+	struct ksync_recset old = m->sync.imported;
+	m->sync.imported = next;
+	rc = blobs_make(m);
+	if (rc == 0 && !m->rs[B_DNSKEY].count) {
+		snprintf(msg, msglen, "%s: no DNSKEY RRset at the apex", path);
+		rc = -EINVAL;
+	} else if (rc == 0 && (rc = ctl_zone_keytable(z, &z->keys, z->served, ms->d->workers,
+						      (uint32_t)now_s(), &t, err,
+						      sizeof(err))) != 0) {
+		snprintf(msg, msglen, "%s: %s", path, err);
+	} else if (rc == 0 && persist(m, &next) != 0) {
+		snprintf(msg, msglen, "saving the store %s failed (see the log)", m->store);
+		rc = -EIO;
+	}
+	if (rc != 0) {
+		sign_keytable_free(t);
+		m->sync.imported = old;
+		ksync_recset_free(&next);
+		blobs_make(m);
+		return rc;
+	}
+	ksync_recset_free(&old);
+	ctl_log(CTL_LOG_INFO, "zone %s: imported the zone owner's signed key RRsets from %s "
+		"(%zu records)", z->name, path, m->sync.imported.n);
+	ctl_publish_keytable(&ms->d->pub, &z->slot, t);
+	return 0;
+}
+
+int
+ctl_ms_export(const struct ctl_zone *z, int64_t now, struct ctl_buf *out, char *msg,
+	      size_t msglen)
+{
+	struct ksync_recset own = { 0 };
+	const char *names[KSYNC_ORIGIN_MAX] = { [KSYNC_SELF] = "-" };
+	char *text = NULL;
+	int rc = 0;
+	for (size_t i = 0; rc >= 0 && i < z->keys.n; i++) {
+		const struct sign_key *k = z->keys.keys[i];
+		size_t len;
+		const uint8_t *rd = sign_key_dnskey(k, &len);
+		if (sign_key_state(sign_key_timing(k), now) & SIGN_KEY_PUBLISHED)
+			rc = ksync_recset_add(&own, DNS_T_DNSKEY, z->dnskey_ttl, rd, (uint16_t)len,
+					      KSYNC_SELF);
+	}
+	/* The text form starts each line with the origins ("- "), left out below. */
+	long n = rc < 0 ? rc : ksync_recset_format(&own, z->apex, names, KSYNC_ORIGIN_MAX, &text);
+	ksync_recset_free(&own);
+	if (n < 0) {
+		snprintf(msg, msglen, "zone %s: %s", z->name, dns_strerror((int)n));
+		return (int)n;
+	}
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line) - 1;
+		if (line[0] == '-')
+			ctl_buf_printf(out, "%.*s\n", (int)(nl - line - 2), line + 2);
+	}
+	free(text);
+	return 0;
+}
+
 void
 ctl_ms_leave(struct ctl_ms *ms, struct ctl_zone *z)
 {

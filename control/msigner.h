@@ -88,6 +88,28 @@ void ctl_ms_keys_changed(struct ctl_ms *ms, struct ctl_zone *z);
 void ctl_ms_status(const struct ctl_zone *z, struct ctl_buf *out);
 
 /*
+ * Model 1: take the zone owner's signed DNSKEY (and CDS, CDNSKEY) RRsets
+ * and their RRSIGs from the apex of the zone file at path (any zone-file
+ * syntax sigedge loads, e.g. ldns-signzone's or dnssec-signzone's output;
+ * other records are ignored) in place of the ones imported before. Used
+ * only when the key table built with them passes sign_dnskeyset_check (our
+ * zone-signing keys are in the DNSKEY RRset, and its RRSIGs verify now);
+ * then persisted and published. Returns 0, or a negative code with the
+ * reason in msg (nothing changed).
+ */
+int ctl_ms_import(struct ctl_ms *ms, struct ctl_zone *z, const char *path, char *msg,
+		  size_t msglen);
+
+/*
+ * The DNSKEY records (presentation form, one per line, TTL the zone's
+ * DNSKEY TTL) of every key of zone z published at now: what the zone owner
+ * collects from each provider in model 1. Returns 0, or a negative code
+ * with the reason in msg.
+ */
+int ctl_ms_export(const struct ctl_zone *z, int64_t now, struct ctl_buf *out, char *msg,
+		  size_t msglen);
+
+/*
  * Zone z (a multi-signer zone) leaves the group: from now on it gives the
  * peers no record of its own, so each peer is sent the UPDATE that deletes
  * what it holds of ours (MULTISIGNER.md 5, leaving: after the parent's NS
