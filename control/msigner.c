@@ -79,8 +79,9 @@ struct ctl_mszone {
 	struct dns_rrset rs[6];
 	uint8_t *blob;
 	struct sign_dnskeyset signed_keys;   /* model 1: over rs */
-	/* For the gate: the DNSKEY TTL of the zone, and the current time of a build. */
+	/* For the gate: the DNSKEY TTL of the zone, the largest TTL of its data. */
 	uint32_t dnskey_ttl;
+	uint32_t max_ttl;
 	bool leaving;                 /* withdrawing every record of ours from the peers */
 };
 
@@ -183,7 +184,7 @@ ctl_mszone_new(const struct ctl_zone_conf *zc, const char *statedir, const uint8
 		goto fail;
 	m->sync.imported = st.imported;
 	m->sync.contributed = st.contributed;
-	if ((rc = blobs_make(m)) != 0)
+	if ((rc = ksync_zone_restore(&m->sync)) != 0 || (rc = blobs_make(m)) != 0)
 		goto oom;
 	if (unknown)
 		ctl_log(CTL_LOG_WARNING, "zone %s: %s: %zu record claim%s of peers no longer "
@@ -290,15 +291,41 @@ blobs_make(struct ctl_mszone *m)
 }
 
 /*
- * The gate (struct ctl_keyextra): a zone-signing key of ours that is
- * active by its timing signs only once every peer we push to has served
- * its DNSKEY for the largest DNSKEY TTL plus the delay.
+ * An old key of ours stays published (signing nothing) after its Delete
+ * time until the signatures it made can no longer be cached: the largest
+ * TTL of the zone or of its DNSKEY RRset, plus the delay, after it last
+ * signed (Inactive, or Delete if earlier). Returns state with
+ * SIGN_KEY_PUBLISHED added while that holds, *wake when it ends.
+ */
+static unsigned
+removal_hold(const struct ctl_mszone *m, const struct sign_key *k, unsigned state, int64_t now,
+	     int64_t *wake)
+{
+	const struct sign_key_timing *t = sign_key_timing(k);
+	int64_t shown = t->publish ? t->publish : t->activate;
+	if ((state & SIGN_KEY_PUBLISHED) || !t->remove || t->remove > now || shown > t->remove)
+		return state;
+	int64_t last = t->inactive && t->inactive < t->remove ? t->inactive : t->remove;
+	uint32_t ttl = m->max_ttl > m->dnskey_ttl ? m->max_ttl : m->dnskey_ttl;
+	int64_t until = last + (int64_t)ttl + m->delay;
+	if (now >= until)
+		return state;
+	*wake = until;
+	return (state | SIGN_KEY_PUBLISHED) & ~(unsigned)SIGN_KEY_ACTIVE;
+}
+
+/*
+ * The gate (struct ctl_keyextra): the removal hold above, and a
+ * zone-signing key of ours that is active by its timing signs only once
+ * every peer we push to has served its DNSKEY for the largest DNSKEY TTL
+ * plus the delay.
  */
 static unsigned
 gate(void *arg, const struct sign_key *k, unsigned state, int64_t now, int64_t *wake)
 {
 	const struct ctl_mszone *m = arg;
 	*wake = 0;
+	state = removal_hold(m, k, state, now, wake);
 	if (!(state & SIGN_KEY_ACTIVE) || (sign_key_flags(k) & SIGN_FLAG_SEP))
 		return state;
 	size_t len;
@@ -318,11 +345,13 @@ gate(void *arg, const struct sign_key *k, unsigned state, int64_t now, int64_t *
 }
 
 void
-ctl_mszone_keyextra(struct ctl_mszone *m, uint32_t dnskey_ttl, struct ctl_keyextra *x)
+ctl_mszone_keyextra(struct ctl_mszone *m, uint32_t dnskey_ttl, uint32_t max_ttl,
+		    struct ctl_keyextra *x)
 {
 	*x = (struct ctl_keyextra){ .dnskey_ttl = dnskey_ttl };
 	if (!m)
 		return;
+	m->max_ttl = max_ttl;
 	if (m->model == 2) {
 		x->dnskey = &m->rs[B_DNSKEY];
 		x->cds = &m->rs[B_CDS];
@@ -399,16 +428,22 @@ republish(struct ctl_ms *ms, struct ctl_mszone *m)
 
 /*
  * Our records at now (model 2): the DNSKEY of every published key of ours
+ * (counting the removal hold)
  * that signs zone data or will (no SEP flag, or a CSK), and the CDS
  * (SHA-256) and CDNSKEY of every key the key table lists in CDS.
  */
 static int
-own_records(const struct ctl_keyset *ks, uint32_t ttl, int64_t now, struct ksync_recset *out)
+own_records(const struct ctl_mszone *m, const struct ctl_keyset *ks, int64_t now,
+	    struct ksync_recset *out)
 {
 	unsigned *st = calloc(ks->n ? ks->n : 1, sizeof(*st));
+	uint32_t ttl = m->dnskey_ttl;
 	int rc = st ? 0 : -ENOMEM;
-	for (size_t i = 0; st && i < ks->n; i++)
-		st[i] = sign_key_state(sign_key_timing(ks->keys[i]), now);
+	for (size_t i = 0; st && i < ks->n; i++) {
+		int64_t wake = 0;
+		st[i] = removal_hold(m, ks->keys[i], sign_key_state(sign_key_timing(ks->keys[i]),
+								    now), now, &wake);
+	}
 	for (size_t i = 0; rc >= 0 && i < ks->n; i++) {
 		const struct sign_key *k = ks->keys[i];
 		uint16_t flags = sign_key_flags(k);
@@ -442,7 +477,7 @@ own_refresh(struct ctl_mszone *m, const struct ctl_keyset *ks)
 	int64_t now = now_s();
 	if (m->model != 2)
 		return;
-	if (!m->leaving && own_records(ks, m->dnskey_ttl, now, &own) != 0) {
+	if (!m->leaving && own_records(m, ks, now, &own) != 0) {
 		ctl_log(CTL_LOG_ERROR, "zone %s: our own records: out of memory", m->name);
 	} else if (ksync_zone_set_own(&m->sync, &own, now) > 0) {
 		ctl_log(CTL_LOG_INFO, "zone %s: our keys changed; syncing them to the peers",

@@ -18,7 +18,10 @@
  * - A new zone-signing key of ours signs only once every peer we push to
  *   serves it and the largest DNSKEY TTL (ours or a peer's) plus the
  *   configured delay has passed since (the gate of struct ctl_keyextra);
- *   until then the keys that signed before go on signing.
+ *   until then the keys that signed before go on signing. An old key stays
+ *   published, here and at the peers, past its Delete time until its
+ *   signatures can no longer be cached (the zone's largest TTL plus the
+ *   delay after it last signed).
  *
  * Threading: control thread only.
  */
@@ -51,9 +54,11 @@ void ctl_mszone_free(struct ctl_mszone *m);
 
 /*
  * What m adds to the zone's key table (control/keys.h), valid until m
- * changes next. m may be NULL (a single signer): only the DNSKEY TTL.
+ * changes next, for a zone whose largest TTL is max_ttl. m may be NULL (a
+ * single signer): only the DNSKEY TTL.
  */
-void ctl_mszone_keyextra(struct ctl_mszone *m, uint32_t dnskey_ttl, struct ctl_keyextra *x);
+void ctl_mszone_keyextra(struct ctl_mszone *m, uint32_t dnskey_ttl, uint32_t max_ttl,
+			 struct ctl_keyextra *x);
 
 /* The daemon's multi-signer driver: client requests and the keysync listener. */
 struct ctl_ms;

@@ -86,7 +86,7 @@ ctl_zone_keytable(const struct ctl_zone *z, struct ctl_keyset *ks, const struct 
 		  size_t errlen)
 {
 	struct ctl_keyextra x;
-	ctl_mszone_keyextra(z->ms, z->dnskey_ttl, &x);
+	ctl_mszone_keyextra(z->ms, z->dnskey_ttl, zone ? dns_zone_max_ttl(zone) : 0, &x);
 	return ctl_keytable_build(ks, z->apex, zone, z->nsec, nworkers, now, &x, out, err,
 				  errlen);
 }

@@ -41,6 +41,7 @@ struct name_table {
 struct dns_zone {
 	int refs;
 	uint32_t serial;
+	uint32_t max_ttl;
 	size_t node_count;
 	struct dns_node *nodes;      /* canonical order (RFC 4034 6.1); nodes[0] is the apex */
 	struct name_table index;
@@ -142,6 +143,7 @@ struct loader {
 	const char *soa_file;  /* where the SOA was seen, NULL if none yet */
 	uint32_t soa_line;
 	uint32_t serial;
+	uint32_t max_ttl;
 	uint32_t eof_line;     /* last line of the top-level file */
 };
 
@@ -257,6 +259,8 @@ add_rr(struct loader *l, const ldns_rr *rr, const char *file, unsigned line)
 		l->caprec = cap;
 	}
 	struct rec *r = &l->recs[l->nrec];
+	if (ldns_rr_ttl(rr) > l->max_ttl)
+		l->max_ttl = ldns_rr_ttl(rr);
 	*r = (struct rec){ .file = file, .line = line, .type = type, .ttl = ldns_rr_ttl(rr),
 			   .rdlen = (uint16_t)rdlen, .owner_len = (uint8_t)olen };
 
@@ -690,6 +694,7 @@ build(struct loader *l, const char *path, struct dns_zone **out)
 	struct dns_zone *z = (struct dns_zone *)block;
 	z->refs = 1;
 	z->serial = l->serial;
+	z->max_ttl = l->max_ttl;
 	z->node_count = p.n;
 	z->nodes = (struct dns_node *)(block + off_nodes);
 	z->index.slots = (struct name_slot *)(block + off_slots);
@@ -797,6 +802,12 @@ uint32_t
 dns_zone_serial(const struct dns_zone *z)
 {
 	return z->serial;
+}
+
+uint32_t
+dns_zone_max_ttl(const struct dns_zone *z)
+{
+	return z->max_ttl;
 }
 
 size_t

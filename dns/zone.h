@@ -77,6 +77,7 @@ void dns_zone_unref(struct dns_zone *z);
 const struct dns_node *dns_zone_apex(const struct dns_zone *z);
 const uint8_t *dns_zone_name(const struct dns_zone *z); /* lowercased wire form */
 uint32_t dns_zone_serial(const struct dns_zone *z);
+uint32_t dns_zone_max_ttl(const struct dns_zone *z); /* the largest TTL in the zone file */
 size_t dns_zone_node_count(const struct dns_zone *z);
 const char *dns_zone_path(const struct dns_zone *z);
 

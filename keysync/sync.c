@@ -67,6 +67,33 @@ ksync_zone_init(struct ksync_zone *z, unsigned model, const struct ksync_timing 
 	return 0;
 }
 
+int
+ksync_zone_restore(struct ksync_zone *z)
+{
+	for (size_t i = 0; i < z->npeers; i++) {
+		struct ksync_peer *p = &z->peers[i];
+		if (!p->push)
+			continue;
+		for (size_t k = 0; k < z->contributed.n; k++) {
+			const struct ksync_rec *r = &z->contributed.v[k];
+			if (!(r->origins & BIT(i)))
+				continue;
+			struct ksync_held *h = realloc(p->held, (p->nheld + 1) * sizeof(*h));
+			if (!h)
+				return -ENOMEM;
+			p->held = h;
+			h += p->nheld;
+			*h = (struct ksync_held){ .type = r->type, .rdlen = r->rdlen, .since = 1,
+						  .rdata = malloc(r->rdlen) };
+			if (!h->rdata)
+				return -ENOMEM;
+			memcpy(h->rdata, r->rdata, r->rdlen);
+			p->nheld++;
+		}
+	}
+	return 0;
+}
+
 static void
 held_free(struct ksync_peer *p)
 {

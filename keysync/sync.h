@@ -97,6 +97,14 @@ struct ksync_zone {
 int ksync_zone_init(struct ksync_zone *z, unsigned model, const struct ksync_timing *t,
 		    size_t npeers, const bool *push, const bool *poll);
 
+/*
+ * After the driver loaded contributed from its store: each record the
+ * store says a peer holds counts as held since long ago (a key confirmed
+ * everywhere before a restart keeps signing after it). Call once, before
+ * any check. Returns 0 or -ENOMEM.
+ */
+int ksync_zone_restore(struct ksync_zone *z);
+
 /* Free what z owns. */
 void ksync_zone_free(struct ksync_zone *z);
 

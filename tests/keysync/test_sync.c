@@ -841,6 +841,39 @@ test_propagated(void)
 	ksync_zone_free(&z);
 }
 
+/* A store loaded at start: what it says a peer holds counts as held long ago. */
+static void
+test_restore(void)
+{
+	struct ksync_zone z;
+	const bool push[] = { true, true }, poll[] = { false, false };
+	struct rd a = key(256, 1), b = key(256, 2);
+	struct obs o;
+	struct ksync_diff d;
+	bool changed;
+
+	zone(&z, 2, push, poll);
+	ksync_recset_add(&z.contributed, DNS_T_DNSKEY, 300, a.d, a.len, KSYNC_SELF);
+	ksync_recset_add(&z.contributed, DNS_T_DNSKEY, 300, a.d, a.len, 0);
+	ksync_recset_add(&z.contributed, DNS_T_DNSKEY, 300, a.d, a.len, 1);
+	ksync_recset_add(&z.contributed, DNS_T_DNSKEY, 300, b.d, b.len, KSYNC_SELF);
+	ksync_recset_add(&z.contributed, DNS_T_DNSKEY, 300, b.d, b.len, 0);
+	is_int(ksync_zone_restore(&z), 0, "restore: 0");
+	is_int(ksync_propagated(&z, DNS_T_DNSKEY, a.d, a.len, NULL), 1,
+	       "restore: held by both per the store: propagated long ago");
+	is_int(ksync_propagated(&z, DNS_T_DNSKEY, b.d, b.len, NULL), 0,
+	       "restore: held by one: not propagated");
+	obs_init(&o, 300);
+	obs_add(&o, DNS_T_DNSKEY, a);
+	obs_add(&o, DNS_T_DNSKEY, b);
+	check(&z, 1, &o, 1000, &d, &changed);
+	is_int(ksync_propagated(&z, DNS_T_DNSKEY, a.d, a.len, NULL), 1,
+	       "restore: a check keeps the restored time");
+	is_int(ksync_propagated(&z, DNS_T_DNSKEY, b.d, b.len, NULL), 1000,
+	       "restore: the other record counts from the check that saw it");
+	ksync_zone_free(&z);
+}
+
 /* An UPDATE built and parsed, as a peer would send it. */
 struct upd {
 	uint8_t msg[4096];
@@ -1182,6 +1215,7 @@ main(void)
 	test_unclear();
 	test_failed();
 	test_propagated();
+	test_restore();
 	test_zone_update();
 	test_state_name();
 	return tap_done();
