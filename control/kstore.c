@@ -10,6 +10,7 @@
 
 #include "control/kstore.h"
 #include "dns/err.h"
+#include "dns/file.h"
 #include "dns/name.h"
 
 #define IMPORTED "$imported"
@@ -221,90 +222,6 @@ ctl_kstore_load(const char *path, const uint8_t *apex, const char *const *peer_n
 	return 0;
 }
 
-/* Write all of buf to fd. */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* fsync the directory holding path, so that a rename in it is durable. */
-static int
-sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
-			  : strdup(".");
-	if (!dir)
-		return -ENOMEM;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (fd < 0)
-		return -errno;
-	int rc = fsync(fd) ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
-/* Write content to a new temporary beside path and rename it over path. */
-static int
-replace_file(const char *path, const char *content, size_t len, char *err, size_t errlen)
-{
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + sizeof(".XXXXXX"));
-
-	if (!tmp)
-		return dns_errf(err, errlen, -ENOMEM, "%s: out of memory", path);
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".XXXXXX", sizeof(".XXXXXX"));
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		int rc = -errno;
-		dns_errf(err, errlen, rc, "%s: %s", tmp, dns_strerror(rc));
-		free(tmp);
-		return rc;
-	}
-	const char *what = "fchmod";
-	int rc = fchmod(fd, 0644) ? -errno : 0;
-	if (rc == 0) {
-		what = "write";
-		rc = write_all(fd, content, len);
-	}
-	if (rc == 0) {
-		what = "fsync";
-		rc = fsync(fd) ? -errno : 0;
-	}
-	if (close(fd) && rc == 0) {
-		what = "close";
-		rc = -errno;
-	}
-	if (rc == 0) {
-		what = "rename";
-		rc = rename(tmp, path) ? -errno : 0;
-	}
-	if (rc) {
-		dns_errf(err, errlen, rc, "%s: %s: %s", tmp, what, dns_strerror(rc));
-		unlink(tmp);
-		free(tmp);
-		return rc;
-	}
-	free(tmp);
-	rc = sync_dir(path);
-	if (rc)
-		return dns_errf(err, errlen, rc, "%s: fsync of the directory: %s", path,
-				dns_strerror(rc));
-	return 0;
-}
-
 int
 ctl_kstore_save(const char *path, const uint8_t *apex, const char *const *peer_names,
 		size_t npeers, const struct ctl_kstore *s, char *err, size_t errlen)
@@ -336,7 +253,7 @@ ctl_kstore_save(const char *path, const uint8_t *apex, const char *const *peer_n
 	else if (r < 0)
 		rc = dns_errf(err, errlen, (int)r, "%s: out of memory", path);
 	else
-		rc = replace_file(path, content, (size_t)r, err, errlen);
+		rc = dns_file_write(path, content, (size_t)r, 0644, true, err, errlen);
 	free(content);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include <openssl/param_build.h>
 
 #include "dns/err.h"
+#include "dns/file.h"
 #include "dns/rdata.h"
 #include "sign/key_internal.h"
 #include "sign/keyfile.h"
@@ -942,74 +943,11 @@ public_text(const struct sign_key *k, char **buf, size_t *len)
 	return fclose(f) == 0 ? 0 : -ENOMEM;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Write dir/name through a synced temporary file, then rename or link it into place. */
-static int
-write_file(const char *dir, const char *name, const char *text, size_t len, mode_t mode,
-	   bool replace, char *err, size_t errlen)
-{
-	char *tmp = NULL, *path = NULL;
-	int fd = -1, rc;
-
-	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, name) < 0 ||
-	    asprintf(&path, "%s/%s", dir, name) < 0) {
-		free(tmp);
-		return dns_errf(err, errlen, -ENOMEM, "%s/%s: out of memory", dir, name);
-	}
-	fd = mkstemp(tmp); /* created 0600 */
-	if (fd < 0) {
-		rc = dns_errf(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	rc = fchmod(fd, mode) < 0 ? -errno : write_all(fd, text, len);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && (replace ? rename(tmp, path) : link(tmp, path)) < 0)
-		rc = -errno;
-	if (rc < 0 || !replace)
-		unlink(tmp);
-	if (rc == -EEXIST)
-		dns_errf(err, errlen, rc, "%s: already exists", path);
-	else if (rc < 0)
-		dns_errf(err, errlen, rc, "%s: %s", path, strerror(-rc));
-out:
-	free(tmp);
-	free(path);
-	return rc;
-}
-
-static void
-sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 int
 sign_keyfile_write(const struct sign_key *k, const char *dir, bool replace, char *err,
 		   size_t errlen)
 {
-	char base[DNS_NAME_MAXLEN * 4 + 32], name[sizeof(base) + 8], *text;
+	char base[DNS_NAME_MAXLEN * 4 + 32], *text;
 	size_t len;
 	int rc = sign_keyfile_name(k, base, sizeof(base));
 
@@ -1034,8 +972,15 @@ sign_keyfile_write(const struct sign_key *k, const char *dir, bool replace, char
 			     priv ? "cannot export the private key" : "out of memory");
 			break;
 		}
-		snprintf(name, sizeof(name), "%s.%s", base, priv ? "private" : "key");
-		rc = write_file(dir, name, text, len, priv ? 0600 : 0644, replace, err, errlen);
+		char *path;
+		if (asprintf(&path, "%s/%s.%s", dir, base, priv ? "private" : "key") < 0) {
+			OPENSSL_cleanse(text, len);
+			free(text);
+			rc = dns_errf(err, errlen, -ENOMEM, "%s: out of memory", dir);
+			break;
+		}
+		rc = dns_file_write(path, text, len, priv ? 0600 : 0644, replace, err, errlen);
+		free(path);
 		OPENSSL_cleanse(text, len);
 		free(text);
 		if (rc < 0)
@@ -1049,6 +994,5 @@ sign_keyfile_write(const struct sign_key *k, const char *dir, bool replace, char
 			free(priv);
 		}
 	}
-	sync_dir(dir);
 	return rc;
 }
