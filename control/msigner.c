@@ -395,9 +395,17 @@ zone_of(struct ctl_ms *ms, const struct ctl_mszone *m)
 
 static void notify_peers(struct ctl_ms *ms, struct ctl_mszone *m);
 
+static bool
+rrset_same(const struct dns_rrset *a, const struct dns_rrset *b)
+{
+	return a->count == b->count && a->rdlen == b->rdlen &&
+	       (!a->rdlen || memcmp(a->rdata, b->rdata, a->rdlen) == 0);
+}
+
 /*
- * What the zone serves changed (imports): rebuild its key table, publish
- * it, and tell the peers.
+ * What the zone serves, or the propagation its gate sees, changed: rebuild
+ * its key table and publish it; tell the peers when its DNSKEY, CDS or
+ * CDNSKEY RRset is not what it was.
  */
 static void
 republish(struct ctl_ms *ms, struct ctl_mszone *m)
@@ -417,11 +425,17 @@ republish(struct ctl_ms *ms, struct ctl_mszone *m)
 			"table kept", m->name, err);
 		return;
 	}
+	/* Relaxed: this is the control thread, the slot's only writer. */
+	const struct sign_keytable *old = atomic_load_explicit(&z->slot.keys,
+							       memory_order_relaxed);
+	bool same = old && t && rrset_same(&old->dnskey, &t->dnskey) &&
+		    rrset_same(&old->cds, &t->cds) && rrset_same(&old->cdnskey, &t->cdnskey);
 	ctl_log(CTL_LOG_INFO, "zone %s: key table rebuilt with %zu imported record%s, "
 		"generation %llu", m->name, m->sync.imported.n, m->sync.imported.n == 1 ? "" : "s",
 		t ? (unsigned long long)t->generation : 0ULL);
 	ctl_publish_keytable(&ms->d->pub, &z->slot, t);
-	notify_peers(ms, m);
+	if (!same)
+		notify_peers(ms, m);
 }
 
 /* ---- our own records ---- */
@@ -470,30 +484,32 @@ own_records(const struct ctl_mszone *m, const struct ctl_keyset *ks, int64_t now
 	return rc < 0 ? rc : 0;
 }
 
-static void
+/* Refresh our own records from ks; returns whether they changed (then persisted). */
+static bool
 own_refresh(struct ctl_mszone *m, const struct ctl_keyset *ks)
 {
 	struct ksync_recset own = { 0 };
 	int64_t now = now_s();
+	bool changed = false;
 	if (m->model != 2)
-		return;
+		return false;
 	if (!m->leaving && own_records(m, ks, now, &own) != 0) {
 		ctl_log(CTL_LOG_ERROR, "zone %s: our own records: out of memory", m->name);
 	} else if (ksync_zone_set_own(&m->sync, &own, now) > 0) {
 		ctl_log(CTL_LOG_INFO, "zone %s: our keys changed; syncing them to the peers",
 			m->name);
 		persist(m, &m->sync.imported);
+		changed = true;
 	}
 	ksync_recset_free(&own);
+	return changed;
 }
 
 void
 ctl_ms_keys_changed(struct ctl_ms *ms, struct ctl_zone *z)
 {
-	if (!ms || !z->ms)
-		return;
-	own_refresh(z->ms, &z->keys);
-	notify_peers(ms, z->ms);
+	if (ms && z->ms && own_refresh(z->ms, &z->keys))
+		notify_peers(ms, z->ms);
 }
 
 /* ---- requests to peers ---- */
