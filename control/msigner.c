@@ -1360,15 +1360,24 @@ ctl_ms_status(const struct ctl_zone *z, struct ctl_buf *out)
 	ctl_buf_printf(out, "%s: multi-signer model %u%s, %zu peer%s, store %s\n", z->name,
 		       m->model, m->leaving ? " (leaving)" : "", m->sync.npeers,
 		       m->sync.npeers == 1 ? "" : "s", m->store);
+	/* Relaxed: this is the control thread, the slot's only writer. */
+	const struct sign_keytable *t = atomic_load_explicit(&z->slot.keys, memory_order_relaxed);
 	for (size_t i = 0; i < m->sync.contributed.n; i++) {
 		const struct ksync_rec *r = &m->sync.contributed.v[i];
-		bool ours = r->origins & ((uint64_t)1 << KSYNC_SELF);
-		ctl_buf_printf(out, "  own %s", ours ? "" : "(withdrawn) ");
+		bool ours = r->origins & ((uint64_t)1 << KSYNC_SELF), signs = false;
+		for (unsigned k = 0; t && r->type == DNS_T_DNSKEY && k < t->nzsk; k++) {
+			size_t len;
+			const uint8_t *rd = sign_key_dnskey(t->zsk[k], &len);
+			signs = signs || (len == r->rdlen && memcmp(rd, r->rdata, len) == 0);
+		}
+		ctl_buf_printf(out, "  own %s", !ours ? "(withdrawn) " : signs ? "(signing) " : "");
 		rec_print(out, r);
 		origins_print(out, m, r->origins, ", held by ");
-		if (r->type == DNS_T_DNSKEY)
-			time_print(out, "everywhere-since",
-				   ksync_propagated(&m->sync, r->type, r->rdata, r->rdlen, NULL));
+		int64_t since = ksync_propagated(&m->sync, r->type, r->rdata, r->rdlen, NULL);
+		if (r->type == DNS_T_DNSKEY && since == 1)
+			ctl_buf_printf(out, ", everywhere");
+		else if (r->type == DNS_T_DNSKEY)
+			time_print(out, "everywhere-since", since);
 		ctl_buf_printf(out, "\n");
 	}
 	for (size_t i = 0; i < m->sync.imported.n; i++) {
