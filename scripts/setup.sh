@@ -11,6 +11,7 @@ set -euo pipefail
 build_deps=(meson ninja-build pkg-config gcc g++ clang libdpdk-dev libssl-dev libldns-dev
 	libck-dev libjemalloc-dev libbenchmark-dev libconfig-dev libxxhash-dev libclang-rt-14-dev)
 test_tools=(knot knot-dnsutils ldnsutils unbound bind9-dnsutils bind9-utils dnsperf python3-dnspython
+	python3-cryptography
 	iproute2 ethtool iputils-ping tshark procps)
 
 installed() {
