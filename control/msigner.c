@@ -74,7 +74,8 @@ struct ctl_mszone {
 	char *store;                  /* the store file */
 	const char **names;           /* peer names, for the store */
 	struct ksync_zone sync;
-	struct mspeer *peers;
+	struct mspeer *peers;         /* npeers of them */
+	size_t npeers;
 	/* The imported records as RRsets for the key table (rebuilt by blobs_make). */
 	struct dns_rrset rs[6];
 	uint8_t *blob;
@@ -157,6 +158,7 @@ ctl_mszone_new(const struct ctl_zone_conf *zc, const char *statedir, const uint8
 	m->names = calloc(c->npeers ? c->npeers : 1, sizeof(*m->names));
 	if (!m->name || !m->peers || !m->names)
 		goto oom;
+	m->npeers = c->npeers;
 	for (size_t i = 0; i < c->npeers; i++) {
 		m->names[i] = c->peers[i].name;
 		push[i] = c->peers[i].push && m->model == 2;
@@ -203,7 +205,7 @@ ctl_mszone_free(struct ctl_mszone *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; m->peers && i < m->sync.npeers; i++) {
+	for (size_t i = 0; i < m->npeers; i++) {
 		sign_key_free(m->peers[i].sig0_own);
 		sign_key_free(m->peers[i].sig0_peer);
 		for (size_t r = 0; r <= NQUERIES; r++)
