@@ -1214,11 +1214,10 @@ time_print(struct ctl_buf *b, const char *label, int64_t t)
 
 /* The apex records of a model-1 import: what the owner signed, and the RRSIGs over them. */
 static int
-import_records(const struct dns_zone *f, uint32_t now, struct ksync_recset *out)
+import_records(const struct dns_zone *f, struct ksync_recset *out)
 {
 	static const uint16_t types[] = { DNS_T_DNSKEY, DNS_T_CDS, DNS_T_CDNSKEY, DNS_T_RRSIG };
 	const struct dns_node *apex = dns_zone_apex(f);
-	(void)now;
 	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 		const struct dns_rrset *rs = dns_node_rrset(apex, types[t]);
 		uint32_t pos = 0;
@@ -1228,7 +1227,12 @@ import_records(const struct dns_zone *f, uint32_t now, struct ksync_recset *out)
 			if (types[t] == DNS_T_RRSIG && covers != DNS_T_DNSKEY && covers != DNS_T_CDS &&
 			    covers != DNS_T_CDNSKEY)
 				continue;
-			if (ksync_recset_add(out, types[t], rs->ttl, rd, len, KSYNC_OWNER) < 0)
+			/* An RRSIG has its RRset's TTL (RFC 4034 3); the zone keeps one
+			 * RRSIG RRset per node, whose TTL is any RRSIG's. */
+			const struct dns_rrset *covered = types[t] == DNS_T_RRSIG
+							  ? dns_node_rrset(apex, covers) : rs;
+			uint32_t ttl = covered ? covered->ttl : rs->ttl;
+			if (ksync_recset_add(out, types[t], ttl, rd, len, KSYNC_OWNER) < 0)
 				return -ENOMEM;
 		}
 	}
@@ -1257,7 +1261,7 @@ ctl_ms_import(struct ctl_ms *ms, struct ctl_zone *z, const char *path, char *msg
 	rc = ksync_recset_dup(&m->sync.imported, &next);
 	if (rc == 0) {
 		ksync_recset_drop_origin(&next, KSYNC_OWNER);
-		rc = import_records(f, (uint32_t)now_s(), &next);
+		rc = import_records(f, &next);
 	}
 	dns_zone_unref(f);
 	if (rc != 0) {
