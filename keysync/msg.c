@@ -84,11 +84,18 @@ ksync_msg_answer(const uint8_t *reply, size_t len, const uint8_t *name, uint16_t
 			return DNS_EMALFORMED;
 		if (*rcode == DNS_R_NOERROR && t == type && c == DNS_C_IN &&
 		    dns_name_equal(owner, name)) {
-			if (cap - used < 2u + rdlen)
+			/* The RDATA must match its type's layout: what is read here is imported and stored. */
+			size_t n;
+			if (cap - used < 2u)
 				return DNS_ESPACE;
-			dns_put16(buf + used, rdlen);
-			memcpy(buf + used + 2, reply + pos, rdlen);
-			used += 2u + rdlen;
+			int rc = dns_rdata_unpack(t, reply, len, pos, rdlen, buf + used + 2,
+						  cap - used - 2, &n);
+			if (rc == DNS_ESPACE)
+				return DNS_ESPACE;
+			if (rc < 0 || n > UINT16_MAX)
+				return DNS_EMALFORMED;
+			dns_put16(buf + used, (uint16_t)n);
+			used += 2u + n;
 			out->ttl = out->count == 0 || ttl < out->ttl ? ttl : out->ttl;
 			out->count++;
 		}

@@ -44,8 +44,10 @@ int ksync_msg_push(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *apex,
  * The RRset (name, type, class IN) in the answer section of reply, copied
  * into buf[0..cap) in dns_rrset layout (out->rdata points into buf; TTL
  * the lowest seen). The reply must have QR set and one question; *rcode
- * gets its rcode. Returns 0 (out->count 0 when the answer holds none, or
- * the rcode is not NOERROR), DNS_EMALFORMED, DNS_ESPACE. A truncated (TC)
+ * gets its rcode. Each RDATA of the RRset is checked against its type's
+ * layout (dns_rdata_unpack). Returns 0 (out->count 0 when the answer holds
+ * none, or the rcode is not NOERROR), DNS_EMALFORMED (also for an RDATA of
+ * the RRset that does not match), DNS_ESPACE. A truncated (TC)
  * reply gives what it holds: the caller asks again over TCP first
  * (control/dnsclient.h does).
  */
