@@ -54,6 +54,7 @@ ZONEFILE = os.path.join(SRCDIR, 'zones', 'example.com.zone')
 
 try:
     import dns.dnssec
+    import dns.exception
     import dns.flags
     import dns.message
     import dns.name
@@ -76,6 +77,7 @@ for prog in ('dnssec-keygen', 'nsupdate'):
 
 ZONE = dns.name.from_text('example.com.')
 TTL = 2
+GATE_TTL = 10  # the DNSKEY TTL of part two
 tap = testlib.Tap()
 ok, diag = tap.ok, tap.diag
 
@@ -153,7 +155,7 @@ class Signer:
         self.ksk = keygen(self.keydir, True)[1]
         self.zsk = keygen(self.keydir, False)[1]
 
-    def configure(self, peers, poll_interval):
+    def configure(self, peers, poll_interval, dnskey_ttl=TTL):
         """peers: libconfig peer groups (strings)."""
         with open(self.conf, 'w') as f:
             f.write(f'''server: {{
@@ -166,7 +168,7 @@ class Signer:
     log-level = "debug";
 }};
 zones = (
-    {{ name = "example.com"; file = "{self.zonefile}"; dnskey-ttl = {TTL};
+    {{ name = "example.com"; file = "{self.zonefile}"; dnskey-ttl = {dnskey_ttl};
       multi-signer = {{
           model = 2; poll-interval = {poll_interval}; retry-min = 1; retry-max = 2;
           delay = 0; timeout-ms = 500;
@@ -301,17 +303,11 @@ def update_msg(keyname=None, secret=None, alg=dns.tsig.HMAC_SHA256):
 
 def send(signer, msg, at=None):
     """Send an UPDATE over TCP to the signer's keysync address; the reply's rcode, or None."""
-    wire_ok = True
-    try:
-        if at is not None:
-            with mock.patch('time.time', return_value=at):
-                wire = msg.to_wire()
-        else:
+    if at is not None:
+        with mock.patch('time.time', return_value=at):  # the TSIG's time signed
             wire = msg.to_wire()
-    except Exception:
-        wire_ok = False
-    if not wire_ok:
-        return None
+    else:
+        wire = msg.to_wire()
     try:
         with socket.create_connection(('127.0.0.1', signer.ksport), timeout=3) as s:
             s.sendall(len(wire).to_bytes(2, 'big') + wire)
@@ -365,17 +361,11 @@ def reply_codes(reply):
 
 def nsupdate(signer, private, lines):
     """nsupdate -k private to the signer's keysync address; its output."""
-    script = f'server 127.0.0.1 {signer.ksport}\nzone example.com.\n' + ''.join(l + '\n' for l in lines) + 'send\n'
+    script = (f'server 127.0.0.1 {signer.ksport}\nzone example.com.\n'
+              + ''.join(line + '\n' for line in lines) + 'send\n')
     r = subprocess.run(['nsupdate', '-v', '-t', '3', '-r', '0', '-k', private], input=script,
                        capture_output=True, text=True, timeout=20)
     return r.returncode, r.stdout + r.stderr
-
-
-def own_published(signer):
-    """The DNSKEYs of the signer's own keys as `key list` says they are published."""
-    out = signer.ctl('key', 'list', 'example.com')[1]
-    tags = {int(m.group(1)) for m in re.finditer(r'^  tag=(\d+) .* state=(published|active|retired)', out, re.M)}
-    return tags
 
 
 def run(tmp):
@@ -485,7 +475,7 @@ def part_one(tmp, a, b):
              if (new in s1 or new in s2) and t < b_absent + TTL]
     ok(not early, f'A signs with the new ZSK only after B serves it and {TTL} s more', early)
     before = [s for s in samples if s[0] < b_absent + TTL]
-    ok(before and all(s1 == [old] and s2 == [old] for _, s1, s2 in before),  # noqa: E501
+    ok(before and all(s1 == [old] and s2 == [old] for _, s1, s2 in before),
        'until then A signs SOA and A RRsets with the old ZSK alone',
        [(round(t - t_gen, 2), s1, s2) for t, s1, s2 in before if s1 != [old] or s2 != [old]][:10])
     first_new = next((t for t, s1, _ in samples if new in s1), None)
@@ -537,16 +527,24 @@ def wait_stable(signer, quiet=2.5, timeout=10):
 
 def bad_input(tmp, a, b):
     # The valid adds first: c (never polled) and b (polled: checked at once).
+    # c gives a ZSK and a SEP key; B (polling A) may take over the ZSK, but has no use for
+    # the SEP key, so that one stays c's alone.
     kc = fake_zsk()
+    kck = rd('257 3 13 ' + base64.b64encode(os.urandom(64)).decode())
     u = update_msg('c-key', SECRET_C)
     u.add(ZONE, TTL, kc)
+    u.add(ZONE, TTL, kck)
     codes = reply_codes(send(a, u))
     st = parse_store(a.store_bytes() or b'')
-    ok(codes[0] == dns.rcode.NOERROR and st is not None and kc in imported_from(st, 'c'),
-       'UPDATE from c (TSIG) adding a ZSK: NOERROR, in the store with origin c', (codes, st))
+    ok(codes[0] == dns.rcode.NOERROR and st is not None and {kc, kck} <= imported_from(st, 'c'),
+       'UPDATE from c (TSIG) adding a ZSK and a SEP key: NOERROR, in the store with origin c',
+       (codes, st))
     ok(kc in a.keys(), 'A serves c\'s ZSK', sorted(tag(k) for k in a.keys()))
     # A and B poll each other every second: let what that changes settle before comparing.
     wait_stable(a)
+    st = parse_store(a.store_bytes() or b'')
+    ok(st is not None and kck in st['imported'] and st['imported'][kck] == {'c'},
+       'c\'s SEP key is c\'s alone in A\'s store', a.store_bytes())
 
     refused = []
     kwrong = fake_zsk()
@@ -579,8 +577,8 @@ def bad_input(tmp, a, b):
     u.delete(ZONE, a.zsk)
     refused.append(('b deleting A\'s own ZSK', u, None, (dns.rcode.REFUSED, 0)))
     u = update_msg('ab-key', SECRET_AB)
-    u.delete(ZONE, kc)
-    refused.append(('b deleting c\'s ZSK', u, None, (dns.rcode.REFUSED, 0)))
+    u.delete(ZONE, kck)
+    refused.append(('b deleting a key only c gave', u, None, (dns.rcode.REFUSED, 0)))
     u = update_msg('c-key', SECRET_C)
     u.delete(ZONE, b.zsk)
     refused.append(('c deleting b\'s ZSK', u, None, (dns.rcode.REFUSED, 0)))
@@ -647,7 +645,7 @@ def bad_input(tmp, a, b):
        (codes, sorted(tag(k) for k in keys)))
     # B polls A (and imports c's keys from A's RRset): c's withdrawn keys must die out
     # everywhere, not come back to A from B.
-    gone = testlib.wait_for(lambda: not ({kc, kc2} & (a.keys() | b.keys())), 6)
+    gone = testlib.wait_for(lambda: not ({kc, kc2, kck} & (a.keys() | b.keys())), 6)
     ok(gone, 'c\'s withdrawn ZSKs leave A and B for good (not re-imported from each other)',
        f'A serves {sorted(tag(k) for k in {kc, kc2} & a.keys())}, '
        f'B serves {sorted(tag(k) for k in {kc, kc2} & b.keys())} of c\'s {tag(kc)}, {tag(kc2)}\n'
@@ -709,8 +707,8 @@ def sig0_peer(name, addr, own, peer, push=True, poll=True):
 def part_two(tmp, a, b):
     a_priv, a_own = sig0_keygen(os.path.join(a.dir, 'sig0'))
     b_priv, b_own = sig0_keygen(os.path.join(b.dir, 'sig0'))
-    a.configure([sig0_peer('b', f'127.0.0.1:{b.ksport}', a_own, b_own)], 60)
-    b.configure([sig0_peer('a', f'127.0.0.1:{a.ksport}', b_own, a_own)], 2)
+    a.configure([sig0_peer('b', f'127.0.0.1:{b.ksport}', a_own, b_own)], 60, GATE_TTL)
+    b.configure([sig0_peer('a', f'127.0.0.1:{a.ksport}', b_own, a_own)], 2, GATE_TTL)
     a.start()
     b.start()
     t0 = time.monotonic()
@@ -719,6 +717,20 @@ def part_two(tmp, a, b):
        + testlib.tail(a.log) + testlib.tail(b.log))
     ok(testlib.wait_for(lambda: 'in-sync' in a.peer_line('b') and 'in-sync' in b.peer_line('a'), 5),
        'SIG(0): keysync status in-sync on both sides', a.status() + b.status())
+
+    # A new ZSK made while the keys A started with are still within their own gate (their
+    # DNSKEY TTL of GATE_TTL s since B got them has not passed): it must not sign at once.
+    old = tag(a.zsk)
+    rc, out, err = a.ctl('key', 'generate', 'example.com', '--zsk')
+    m = re.search(r'tag=(\d+)', out)
+    t_gen = time.monotonic()
+    ok(rc == 0 and m, f'key generate at A {t_gen - t0:.1f} s after the initial sync', out + err)
+    seen = []
+    while time.monotonic() < t_gen + 2:
+        seen.append(a.sig_tags('SOA'))
+        time.sleep(0.2)
+    ok(all(s == [old] for s in seen), 'the new ZSK does not sign within the DNSKEY TTL '
+       f'({GATE_TTL} s) after B got it; the ZSK A started with signs alone', (seen, a.status()))
 
     # SIG(0) UPDATE by b's key with nsupdate; another peer's (A's own) key it cannot delete.
     kb = fake_zsk()
