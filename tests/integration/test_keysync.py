@@ -8,25 +8,31 @@ dnssec-keygen (ECDSAP256SHA256) in its own key directory, are each other's
 peer; A also has a peer "c" (TSIG, neither pushed to nor polled) that only
 this test speaks for. Short timings: dnskey-ttl 2, retry-min 1, retry-max 2.
 
-Part one (TSIG between A and B, poll-interval 1):
+Part one (TSIG between A and B, poll-interval 1, every TTL of the zone 2 s):
   1. initial sync: each serves both ZSKs and CDS for both KSKs, A's DNSKEY
      RRset is signed by A's KSK, `keysync status` says in-sync, the store
      files hold the other's records with the peer's name as origin;
   2. a ZSK rollover at A: the new ZSK signs only once B serves it and the
-     DNSKEY TTL has passed; the old one, retired and removed, leaves B too;
+     DNSKEY TTL has passed; the old one, retired and removed, stays
+     published while its signatures may be cached, then leaves A and B;
   3. bad UPDATEs to A's keysync address (wrong TSIG key, wrong MAC, an hour
-     old, unsigned, SIG(0) by an unknown key, a non-apex owner, an A record,
-     deleting A's own key or c's key): refused with the right rcode, and
-     neither the store file nor the served DNSKEY RRset changes; valid
-     UPDATEs from b and c add and delete a key;
+     off, unsigned, SIG(0) by an unknown key, a non-apex owner, other types,
+     deleting A's own key or a key only c gave): refused with the right
+     rcode, and neither the store file nor the served DNSKEY RRset changes;
+     valid UPDATEs from b and c add and delete keys, and what c withdraws
+     leaves both signers;
   4. SIGKILL of A during a burst of UPDATEs from c: the store file is one
      of the states the burst passes through and holds every acknowledged
      one; restarted, A serves its own keys plus the store's imports exactly,
-     and is in sync with B again.
-Part two (SIG(0) between A and B, A's poll-interval 60):
-  1. initial sync over SIG(0);
+     and is in sync with B again; the same for a SIGKILL right after a key
+     change, whose key then reaches B.
+Part two (SIG(0) between A and B, A's poll-interval 60, DNSKEY TTL 10):
+  1. initial sync over SIG(0), and a ZSK made at once does not sign while
+     the keys A started with are still within their DNSKEY TTL;
+  3. SIG(0) UPDATEs by b's key with nsupdate;
   5. a key change at B: B's NOTIFY makes A check B at once, far before its
      poll interval.
+Set KEYSYNC_KEEP=1 to keep the directory (logs, stores) of a failed run.
 """
 import base64
 import difflib
@@ -697,6 +703,26 @@ def kill_restart(a, b):
        'the store still holds c\'s keys after the restart')
     ok(testlib.wait_for(lambda: 'in-sync' in a.peer_line('b') and 'in-sync' in b.peer_line('a'), 10)
        and wait_synced(a, b, 5), 'restarted A and B are in sync again', a.status() + b.status())
+
+    # SIGKILL right after a key change, while A pushes the new ZSK to B.
+    rc, out, err = a.ctl('key', 'generate', 'example.com', '--zsk')
+    a.kill9()
+    m = re.search(r'tag=(\d+)', out)
+    ok(rc == 0 and m, 'key generate at A, then SIGKILL at once', out + err)
+    new = int(m.group(1)) if m else -1
+    st = parse_store(a.store_bytes() or b'')
+    ok(st is not None, 'the store parses', a.store_bytes())
+    a.start()
+    served = a.keys()
+    st = st or {'imported': {}}
+    expect = {a.ksk, a.zsk} | imported_from(st, 'b') | imported_from(st, 'c')
+    ok(served - expect == {next((k for k in served if tag(k) == new), None)} and expect <= served,
+       'restarted A serves its keys (the new ZSK too) and the store\'s imports exactly',
+       f'new {new}; extra {sorted(tag(k) for k in served - expect)}, '
+       f'missing {sorted(tag(k) for k in expect - served)}')
+    ok(testlib.wait_for(lambda: new in {tag(k) for k in b.keys()}, 8)
+       and testlib.wait_for(lambda: 'in-sync' in a.peer_line('b'), 5),
+       'B gets the new ZSK after the restart, and A has b in-sync', a.status() + b.status())
 
 
 def sig0_peer(name, addr, own, peer, push=True, poll=True):
