@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,18 +165,42 @@ states_at(const struct ctl_keyset *ks, int64_t now)
 	return st;
 }
 
+/* When key k became active by its timing (0: always). */
+static int64_t
+active_since(const struct sign_key *k)
+{
+	const struct sign_key_timing *t = sign_key_timing(k);
+	return t->activate ? t->activate : t->publish;
+}
+
+/* Whether some key signs zone data under states st, and none that does not under base. */
+static bool
+zone_signed(const struct ctl_keyset *ks, const unsigned *st, const unsigned *base)
+{
+	const struct sign_key *const *keys = (const struct sign_key *const *)ks->keys;
+	bool signs = false;
+	for (size_t i = 0; i < ks->n; i++) {
+		if (!(sign_key_roles(keys, st, ks->n, i) & SIGN_ROLE_ZONE))
+			continue;
+		if (!(sign_key_roles(keys, base, ks->n, i) & SIGN_ROLE_ZONE))
+			return false;
+		signs = true;
+	}
+	return signs;
+}
+
 /*
- * Apply x's gate to st[0..ks->n), unless that would leave no key signing
- * zone data or give that role to a key that did not have it (a KSK
- * becoming a CSK for want of zone-signing keys): then the timing alone
- * decides.
+ * Apply x's gate to st[0..ks->n). When that leaves no key signing zone
+ * data (nothing propagated yet, e.g. at a first start), the keys it held
+ * back that have been active longest sign; a newer key still waits. When
+ * even that fails, or a key would sign zone data that does not by its
+ * timing (a KSK turned CSK), the timing alone decides.
  */
 static void
 gate_states(struct ctl_keyset *ks, const struct ctl_keyextra *x, int64_t now, unsigned *st)
 {
-	const struct sign_key *const *keys = (const struct sign_key *const *)ks->keys;
 	unsigned *gated = calloc(ks->n ? ks->n : 1, sizeof(*gated));
-	bool signs = false, keep = true;
+	int64_t oldest = INT64_MAX;
 	if (!gated)
 		return;
 	for (size_t i = 0; i < ks->n; i++) {
@@ -183,13 +208,16 @@ gate_states(struct ctl_keyset *ks, const struct ctl_keyextra *x, int64_t now, un
 		gated[i] = x->gate(x->arg, ks->keys[i], st[i], now, &wake);
 		if (wake && (!ks->next_event || wake < ks->next_event))
 			ks->next_event = wake;
+		if ((st[i] & SIGN_KEY_ACTIVE) && !(gated[i] & SIGN_KEY_ACTIVE) &&
+		    active_since(ks->keys[i]) < oldest)
+			oldest = active_since(ks->keys[i]);
 	}
-	for (size_t i = 0; i < ks->n && keep; i++) {
-		bool after = sign_key_roles(keys, gated, ks->n, i) & SIGN_ROLE_ZONE;
-		signs = signs || after;
-		keep = !after || (sign_key_roles(keys, st, ks->n, i) & SIGN_ROLE_ZONE);
+	if (!zone_signed(ks, gated, st)) {
+		for (size_t i = 0; i < ks->n; i++)
+			if ((st[i] & SIGN_KEY_ACTIVE) && active_since(ks->keys[i]) == oldest)
+				gated[i] |= SIGN_KEY_ACTIVE;
 	}
-	if (signs && keep)
+	if (zone_signed(ks, gated, st))
 		memcpy(st, gated, ks->n * sizeof(*st));
 	free(gated);
 }

@@ -107,11 +107,14 @@ held_free(struct ksync_peer *p)
 void
 ksync_zone_free(struct ksync_zone *z)
 {
-	for (size_t i = 0; i < z->npeers; i++)
+	for (size_t i = 0; i < z->npeers; i++) {
 		held_free(&z->peers[i]);
+		ksync_recset_free(&z->peers[i].seen);
+	}
 	free(z->peers);
 	ksync_recset_free(&z->imported);
 	ksync_recset_free(&z->contributed);
+	ksync_recset_free(&z->tomb);
 	memset(z, 0, sizeof(*z));
 }
 
@@ -222,6 +225,13 @@ import_observed(const struct ksync_zone *z, size_t peer, const struct ksync_obse
 			if (type == DNS_T_DNSKEY &&
 			    (len < 2 || (dns_get16(rd) & (SIGN_FLAG_SEP | SIGN_FLAG_REVOKE))))
 				continue;
+			/* Dead for this peer, or another peer's: the peer may only relay it. */
+			long dead = ksync_recset_find(&z->tomb, type, rd, len);
+			if (dead >= 0 && (z->tomb.v[dead].origins & BIT(peer)))
+				continue;
+			long held = ksync_recset_find(next, type, rd, len);
+			if (held >= 0 && !(next->v[held].origins & BIT(peer)))
+				continue;
 			/* A record several peers serve keeps its first TTL (the table
 			 * serves ours anyway), so polls alternating peers change nothing. */
 			long at = ksync_recset_find(next, type, rd, len);
@@ -232,6 +242,59 @@ import_observed(const struct ksync_zone *z, size_t peer, const struct ksync_obse
 		ksync_recset_withdraw(next, (unsigned)peer, key_types[t], keep_observed, (void *)rs);
 	}
 	return 0;
+}
+
+/*
+ * Records that left imported (old to now) are dead for every polled peer
+ * that served them at its last check: it may not bring them back until it
+ * has stopped serving them. Such a peer may serve a record only because
+ * it took it from us (it polls us); without this, two peers polling each
+ * other would keep a withdrawn key alive.
+ */
+static int
+entomb(struct ksync_zone *z, const struct ksync_recset *old, const struct ksync_recset *now)
+{
+	for (size_t i = 0; i < old->n; i++) {
+		const struct ksync_rec *r = &old->v[i];
+		if (ksync_recset_find(now, r->type, r->rdata, r->rdlen) >= 0)
+			continue;
+		for (size_t k = 0; k < z->npeers; k++)
+			if (z->peers[k].poll &&
+			    ksync_recset_find(&z->peers[k].seen, r->type, r->rdata, r->rdlen) >= 0 &&
+			    ksync_recset_add(&z->tomb, r->type, r->ttl, r->rdata, r->rdlen,
+					     (unsigned)k) < 0)
+				return -ENOMEM;
+	}
+	return 0;
+}
+
+/* What a polled peer serves now becomes its seen set (kept as it was when out of memory). */
+static void
+seen_observed(struct ksync_peer *p, const struct ksync_observed *obs)
+{
+	struct ksync_recset seen = { 0 };
+	for (size_t t = 0; t < NKEY_TYPES; t++) {
+		const struct dns_rrset *rs = ksync_observed_rrset(obs, key_types[t]);
+		uint32_t pos = 0;
+		uint16_t len;
+		for (const uint8_t *rd; (rd = dns_rrset_next(rs, &pos, &len));) {
+			if (len && ksync_recset_add(&seen, key_types[t], rs->ttl, rd, len, 0) < 0) {
+				ksync_recset_free(&seen);
+				return;
+			}
+		}
+	}
+	ksync_recset_free(&p->seen);
+	p->seen = seen;
+}
+
+/* The peer no longer serves these dead records: it may bring them back later. */
+static void
+tomb_observed(struct ksync_zone *z, size_t peer, const struct ksync_observed *obs)
+{
+	for (size_t t = 0; t < NKEY_TYPES; t++)
+		ksync_recset_withdraw(&z->tomb, (unsigned)peer, key_types[t], keep_observed,
+				      (void *)ksync_observed_rrset(obs, key_types[t]));
 }
 
 static struct ksync_held *
@@ -331,6 +394,10 @@ ksync_peer_observed(struct ksync_zone *z, size_t peer, const struct ksync_observ
 	}
 	if (p->poll) {
 		*changed = !ksync_recset_equal(&imp, &z->imported);
+		/* Out of memory here only forgets that a record died. */
+		entomb(z, &z->imported, &imp);
+		tomb_observed(z, peer, obs);
+		seen_observed(p, obs);
 		ksync_recset_free(&z->imported);
 		z->imported = imp;
 	}
@@ -534,7 +601,9 @@ ksync_zone_update(const struct ksync_zone *z, size_t peer, const struct ksync_up
 				rcode = DNS_R_SERVFAIL;
 			break;
 		case KSYNC_UPDATE_DELETE_RR:
-			if (ksync_recset_del(out, a->type, a->rdata, a->rdlen, (unsigned)peer) ==
+			/* Ours, or another peer's: not the peer's to delete. */
+			if ((own >= 0 && (z->contributed.v[own].origins & BIT(KSYNC_SELF))) ||
+			    ksync_recset_del(out, a->type, a->rdata, a->rdlen, (unsigned)peer) ==
 			    -EPERM)
 				rcode = DNS_R_REFUSED;
 			break;
@@ -559,6 +628,8 @@ ksync_zone_update(const struct ksync_zone *z, size_t peer, const struct ksync_up
 void
 ksync_zone_commit(struct ksync_zone *z, struct ksync_recset *next)
 {
+	/* Out of memory here only forgets that a record died. */
+	entomb(z, &z->imported, next);
 	ksync_recset_free(&z->imported);
 	z->imported = *next;
 	ksync_recset_init(next);

@@ -74,6 +74,8 @@ struct ksync_peer {
 	/* Our contributed records seen at the peer, with the time each was first seen. */
 	struct ksync_held *held;
 	size_t nheld;
+	/* A polled peer's DNSKEY, CDS and CDNSKEY records at its last check. */
+	struct ksync_recset seen;
 };
 
 struct ksync_timing {
@@ -85,6 +87,13 @@ struct ksync_zone {
 	struct ksync_timing timing;
 	struct ksync_recset imported;
 	struct ksync_recset contributed;
+	/*
+	 * Records that left imported, with the polled peers that served them
+	 * at their last check: a check of such a peer does not import them
+	 * again until it has stopped serving them (it may hold them only
+	 * because it took them from us). Not persisted.
+	 */
+	struct ksync_recset tomb;
 	size_t npeers;                   /* <= KSYNC_PEERS_MAX */
 	struct ksync_peer *peers;
 };
@@ -143,9 +152,10 @@ struct ksync_diff {
 /*
  * The peer's RRsets came back from a check at now. When the peer is polled:
  * its zone-signing DNSKEYs (no SEP flag, not revoked) and its CDS and
- * CDNSKEY records that are not ours (in contributed) become claims of
- * peer in imported, and its claims on records it no longer serves are
- * withdrawn. When we push to it: the contributed records it holds are
+ * CDNSKEY records become claims of peer in imported unless they are ours
+ * (in contributed), another peer's (already imported without its claim:
+ * it may only relay them), or dead for it (tomb); its claims on records it
+ * no longer serves are withdrawn. When we push to it: the contributed records it holds are
  * marked as held (and unmarked when gone), records nobody holds any more
  * and that are not ours leave contributed, and *diff gets what an UPDATE
  * must add (ours, not held) and delete (no longer ours, held). *changed
@@ -197,8 +207,8 @@ int64_t ksync_propagated(const struct ksync_zone *z, uint16_t type, const uint8_
  * RFC 2136 3.2-3.4. Prerequisites are checked against served: the apex
  * DNSKEY, CDS and CDNSKEY RRsets we serve now (own and imported). Updates:
  * an add becomes the peer's claim; a delete of one record withdraws the
- * peer's claim (a record it does not claim: REFUSED, the peer may only
- * delete what it contributed; absent: nothing to do); a delete of an
+ * peer's claim (a record of ours, or one it does not claim: REFUSED, the
+ * peer may only delete what it contributed; absent: nothing to do); a delete of an
  * RRset withdraws every claim of the peer on that type. Records of ours
  * (in contributed with KSYNC_SELF) are not imported.
  * On NOERROR, *out holds the new imported set (initialised by the call;

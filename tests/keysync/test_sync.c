@@ -354,8 +354,8 @@ test_poll(void)
 	obs_add(&b, DNS_T_DNSKEY, z2);
 	check(&z, 1, &b, 300, &d, &changed);
 	ok(changed, "poll: peer 1 changed imported");
-	is_int(origins(&z.imported, DNS_T_DNSKEY, z1), BIT(0) | BIT(1),
-	       "poll: a key both serve is claimed by both");
+	is_int(origins(&z.imported, DNS_T_DNSKEY, z1), BIT(0),
+	       "poll: a key both serve stays the first one's: the other may only relay it");
 	is_int(origins(&z.imported, DNS_T_DNSKEY, z2), BIT(1), "poll: peer 1's own key");
 	is_int(z.peers[1].ttl_seen, 7200, "poll: peer 1's ttl_seen");
 	ok(origins(&z.imported, DNS_T_CDS, c1) == BIT(0) && origins(&z.imported, DNS_T_CDNSKEY, n1) == BIT(0),
@@ -368,8 +368,8 @@ test_poll(void)
 	b.o.cdnskey.ttl = 300;
 	check(&z, 0, &b, 400, &d, &changed);
 	ok(changed, "poll: withdrawal changed imported");
-	is_int(origins(&z.imported, DNS_T_DNSKEY, z1), BIT(1),
-	       "poll: multi-origin: the key stays while peer 1 serves it");
+	is_int(origins(&z.imported, DNS_T_DNSKEY, z1), 0,
+	       "poll: the key goes with the peer that gave it, though peer 1 relays it");
 	is_int(origins(&z.imported, DNS_T_CDS, c1), 0, "poll: the CDS it stopped serving is gone");
 	is_int(origins(&z.imported, DNS_T_CDNSKEY, n1), BIT(0), "poll: the CDNSKEY it serves stays");
 
@@ -379,12 +379,27 @@ test_poll(void)
 	ok(!changed && origins(&z.imported, DNS_T_DNSKEY, k1) == BIT(0),
 	   "poll: a claim on a served KSK stays");
 
+	/* Peer 1 still relays z1: dead for it until it stops serving it. */
+	struct obs relay;
+	obs_init(&relay, 7200);
+	obs_add(&relay, DNS_T_DNSKEY, z1);
+	obs_add(&relay, DNS_T_DNSKEY, z2);
+	check(&z, 1, &relay, 450, &d, &changed);
+	is_int(origins(&z.imported, DNS_T_DNSKEY, z1), 0,
+	       "poll: a relayed key that died is not brought back by the relaying peer");
 	/* Peer 1 serves nothing any more. */
 	obs_init(&b, 3600);
 	check(&z, 1, &b, 500, &d, &changed);
 	ok(changed && origins(&z.imported, DNS_T_DNSKEY, z1) == 0 &&
 	   origins(&z.imported, DNS_T_DNSKEY, z2) == 0,
-	   "poll: multi-origin: the key goes when both withdrew");
+	   "poll: the key peer 1 gave goes when it stops serving it");
+	ok(z.tomb.n == 0 || ksync_recset_find(&z.tomb, DNS_T_DNSKEY, z1.d, z1.len) < 0 ||
+	   !(z.tomb.v[ksync_recset_find(&z.tomb, DNS_T_DNSKEY, z1.d, z1.len)].origins & BIT(1)),
+	   "poll: once peer 1 stopped serving it, z1 is no longer dead for it");
+	check(&z, 1, &relay, 550, &d, &changed);
+	is_int(origins(&z.imported, DNS_T_DNSKEY, z1), BIT(1),
+	       "poll: peer 1 serving z1 again gives it back");
+	check(&z, 1, &b, 560, &d, &changed);
 	is_int(z.peers[1].ttl_seen, 0, "poll: nothing served: ttl_seen 0");
 	check(&z, 0, &b, 600, &d, &changed);
 	ok(changed && z.imported.n == 0, "poll: peer 0 serves nothing: imported empty");
@@ -701,7 +716,8 @@ test_ttl_steady(void)
 	check(&z, 1, &b1, 20, &d, &changed[1]);
 	check(&z, 0, &b0, 30, &d, &changed[2]);
 	check(&z, 1, &b1, 40, &d, &changed[3]);
-	ok(changed[0] && changed[1], "ttl steady: first round changes imported");
+	ok(changed[0] && !changed[1],
+	   "ttl steady: the first peer's check imports, the other only relays it");
 	ok(!changed[2] && !changed[3],
 	     "ttl steady: nothing changed when both serve the same as before (changed %d %d, ttl %u)",
 	     changed[2], changed[3], ttl_of(&z.imported, DNS_T_DNSKEY, k));
@@ -1105,10 +1121,16 @@ test_zone_update(void)
 	/* Delete of what is not there: nothing to do. */
 	u_start(&m);
 	u_del(&m, DNS_T_DNSKEY, s.retired);
-	u_del(&m, DNS_T_DNSKEY, s.ours);
 	u_del(&m, DNS_T_CDNSKEY, s.n0);
 	is_int(apply(&z, 0, &m, &s, &out, &changed), DNS_R_NOERROR, "zone_update: delete absent: NOERROR");
 	ok(!changed && ksync_recset_equal(&out, &z.imported), "zone_update: delete absent: no change");
+	ksync_recset_free(&out);
+
+	/* Delete of one of our records: REFUSED, the peer may only delete what it gave. */
+	u_start(&m);
+	u_del(&m, DNS_T_DNSKEY, s.ours);
+	is_int(apply(&z, 0, &m, &s, &out, &changed), DNS_R_REFUSED, "zone_update: delete ours: REFUSED");
+	ok(out.n == 0 && !changed, "zone_update: delete ours: nothing changed");
 	ksync_recset_free(&out);
 
 	/* Delete of an RRset: only the peer's claims on that type. */
