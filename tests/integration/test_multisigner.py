@@ -581,7 +581,7 @@ class Test:
             self.state.step = text
         self.tap.diag('--- %s at %.1f s' % (text, time.monotonic() - self.t0))
 
-    def wait_zsks(self, names, want, timeout=SYNC):
+    def wait_zsks(self, names, want, when='', timeout=SYNC):
         """Wait until every provider in names serves exactly the ZSK tags want; ok() it."""
         want = sorted(want)
         got = {}
@@ -591,8 +591,8 @@ class Test:
             return all(got[n] == want for n in names)
         t = time.monotonic()
         res = wait_for(done, timeout)
-        return self.ok(res, '%s serve ZSKs %s (after %.1f s)' % (
-            ', '.join(n.upper() for n in names), want, time.monotonic() - t),
+        return self.ok(res, '%s serve ZSKs %s%s (after %.1f s)' % (
+            ', '.join(n.upper() for n in names), want, when, time.monotonic() - t),
             '\n'.join('%s serves ZSKs %s' % (n.upper(), got.get(n)) for n in names))
 
     def wait_cds(self, names, ksks, timeout=SYNC):
@@ -678,25 +678,36 @@ class Test:
                 '%s answers www.%s A without NS records in the authority section'
                 % (name.upper(), ZONE), r)
 
-    def reached(self, names):
-        """unbound's infrastructure cache has an entry for each provider in names
-        (it queried them within the last infra-host-ttl seconds)."""
-        r = run(['unbound-control', '-c', self.uconf, 'dump_infra'])
-        seen = {n for n, a in ADDR.items() if re.search(r'^%s %s ' % (re.escape(a), re.escape(ZONE)),
-                                                       r.stdout, re.M)}
-        self.ok(set(names) <= seen, 'unbound queries %s' % ', '.join(n.upper() for n in names),
-                r.stdout)
+    def reached(self, names, timeout=8.0):
+        """unbound's infrastructure cache lists each provider in names (its
+        entries last infra-host-ttl seconds after the last query), in dumps
+        taken over up to timeout seconds."""
+        seen, dumps = set(), []
+
+        def dump():
+            r = run(['unbound-control', '-c', self.uconf, 'dump_infra'])
+            dumps.append(r.stdout)
+            seen.update(n for n, a in ADDR.items()
+                        if re.search(r'^%s %s ' % (re.escape(a), re.escape(ZONE)), r.stdout, re.M))
+            return set(names) <= seen
+        self.ok(wait_for(dump, timeout), 'unbound queries %s' % ', '.join(n.upper() for n in names),
+                'seen %s; last dump:\n%s' % (sorted(seen), dumps[-1]))
+
+    def in_sync(self, x, peers):
+        """`keysync status` at sigedge x lists exactly the peers named in peers, each in-sync."""
+        def status():
+            out = x.ctl('keysync', 'status', ZONE)[1]
+            return sorted(re.findall(r'^  peer (\S+) .*: in-sync', out, re.M)) == sorted(peers)
+        self.ok(wait_for(status, 10), 'keysync status at %s: %s in-sync' % (
+            x.name.upper(), ', '.join(p.upper() for p in peers)), x.ctl('keysync', 'status', ZONE)[1])
 
     def step1_join_b(self):
         self.step('step 1: initial sync of A and B, B joins')
         a, b = self.a, self.b
         self.wait_zsks('ab', [tag(a.zsk), tag(b.zsk)])
         self.wait_cds('ab', [a.ksk, b.ksk])
-        for x, y in ((a, 'b'), (b, 'a')):
-            ok = wait_for(lambda: re.search(r'peer %s .*: in-sync' % y,
-                                            x.ctl('keysync', 'status', ZONE)[1]), 10)
-            self.ok(ok, 'keysync status at %s: %s in-sync' % (x.name.upper(), y.upper()),
-                    x.ctl('keysync', 'status', ZONE)[1])
+        self.in_sync(a, 'b')
+        self.in_sync(b, 'a')
         self.state.set_service(['a', 'b'])
         time.sleep(WAIT)  # DNSKEY RRsets cached from before B's ZSK came expire
         self.parent.set(ds=[ds_text(a.ksk), ds_text(b.ksk)])
@@ -707,6 +718,12 @@ class Test:
         self.reached('ab')
 
     def step2_zsk_rollover_a(self):
+        """The new ZSK signs no earlier than a DNSKEY TTL after B serves it,
+        and the old one stays in A's and B's DNSKEY RRsets at least a TTL
+        (the zone's largest) after A last signed with it. Times are taken
+        so that sampling cannot make a late event look early: when B is
+        seen without the new key, the time the query was sent; when A is
+        seen signing with it, the time the reply came."""
         self.step('step 2: ZSK rollover at A')
         a, b = self.a, self.b
         out = self.ctl_ok(a, 'key', 'generate', ZONE, '--zsk')
@@ -714,13 +731,46 @@ class Test:
         if not m:
             return False
         new, old = int(m.group(1)), tag(a.zsk)
-        t = time.monotonic()
-        signs = wait_for(lambda: signs_with(a.addr, new), SYNC)
-        self.ok(signs, 'A signs with its new ZSK %d (after %.1f s)' % (new, time.monotonic() - t),
-                tail(a.log))
+        t_gen = time.monotonic()
+        b_lacks = t_gen   # the last time B was seen without the new ZSK
+        first_sign = None
+        while first_sign is None and time.monotonic() < t_gen + SYNC:
+            sent = time.monotonic()
+            if new not in (zsk_tags(b.addr) or []):
+                b_lacks = sent
+            if signs_with(a.addr, new):
+                first_sign = time.monotonic()
+            time.sleep(0.05)
+        self.ok(first_sign is not None, 'A signs with its new ZSK %d (after %.1f s)'
+                % (new, (first_sign or time.monotonic()) - t_gen), tail(a.log))
+        if first_sign is None:
+            return False
+        detail = ('B last seen without it %.2f s after generate, A seen signing with it at %.2f s'
+                  % (b_lacks - t_gen, first_sign - t_gen))
+        self.tap.diag(detail)
+        self.ok(first_sign >= b_lacks + TTL,
+                'A signs with it only %d s (the DNSKEY TTL) after B serves it' % TTL, detail)
         self.ctl_ok(a, 'key', 'retire', ZONE, str(old))
-        self.ok(wait_for(lambda: not signs_with(a.addr, old), 5), 'A no longer signs with %d' % old)
+        last_sign = time.monotonic()
+        while time.monotonic() < last_sign + 5:
+            sent = time.monotonic()
+            if not signs_with(a.addr, old):
+                break
+            last_sign = sent
+        self.ok(not signs_with(a.addr, old), 'A no longer signs with %d' % old)
         self.ctl_ok(a, 'key', 'remove', ZONE, str(old))
+        gone = {}
+        while len(gone) < 2 and time.monotonic() < last_sign + SYNC:
+            for x in (a, b):
+                if x.name not in gone and old not in (zsk_tags(x.addr) or [old]):
+                    gone[x.name] = time.monotonic()
+            time.sleep(0.05)
+        detail = ('A last seen signing with the old ZSK %.2f s after generate; it is gone at %s'
+                  % (last_sign - t_gen, {n: round(t - t_gen, 2) for n, t in gone.items()}))
+        self.tap.diag(detail)
+        self.ok(len(gone) == 2 and min(gone.values()) >= last_sign + TTL,
+                'the old ZSK stays at A and B until %d s (the largest TTL) after its last '
+                'signature' % TTL, detail)
         self.wait_zsks('ab', [new, tag(b.zsk)])
         a.zsk = next(k for k in dnskeys(a.addr) if tag(k) == new)
         time.sleep(1)
@@ -784,6 +834,8 @@ class Test:
             time.sleep(1)
         self.wait_zsks('abc', [tag(a.zsk), tag(b.zsk), tag(czsk)])
         self.wait_cds('abc', [a.ksk, b.ksk, cksk])
+        self.in_sync(a, 'bc')
+        self.in_sync(b, 'ac')
         self.state.set_service(['a', 'b', 'c'])
         time.sleep(WAIT)
         self.parent.set(ds=[ds_text(a.ksk), ds_text(b.ksk), ds_text(cksk)])
@@ -806,14 +858,15 @@ class Test:
         self.ok(True, 'the parent no longer serves NS and DS of B')
         time.sleep(WAIT)
         self.ctl_ok(b, 'keysync', 'leave', ZONE)
-        self.wait_zsks('ac', [tag(a.zsk), tag(self.czsk)])
+        self.wait_zsks('ac', [tag(a.zsk), tag(self.czsk)], ' once B left')
         self.state.set_running('b', False)
         b.stop()
         self.state.set_running('a', False)
         a.restart([PEER['a', 'c']])
         self.state.set_running('a', True)
-        self.wait_zsks('ac', [tag(a.zsk), tag(self.czsk)])
+        self.wait_zsks('ac', [tag(a.zsk), tag(self.czsk)], ', A restarted without B')
         self.wait_cds('ac', [a.ksk, self.cksk])
+        self.in_sync(a, 'c')
         time.sleep(WAIT + 2)
         self.reached('ac')
         return True
