@@ -205,7 +205,9 @@ gate_states(struct ctl_keyset *ks, const struct ctl_keyextra *x, int64_t now, un
 		return;
 	for (size_t i = 0; i < ks->n; i++) {
 		int64_t wake;
-		gated[i] = x->gate(x->arg, ks->keys[i], st[i], now, &wake);
+		bool zone = sign_key_roles((const struct sign_key *const *)ks->keys, st, ks->n, i) &
+			    SIGN_ROLE_ZONE;
+		gated[i] = x->gate(x->arg, ks->keys[i], st[i], zone, now, &wake);
 		if (wake && (!ks->next_event || wake < ks->next_event))
 			ks->next_event = wake;
 		if ((st[i] & SIGN_KEY_ACTIVE) && !(gated[i] & SIGN_KEY_ACTIVE) &&

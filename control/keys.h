@@ -69,15 +69,16 @@ struct ctl_keyextra {
 	const struct sign_dnskeyset *signed_keys;
 	/*
 	 * The gate, or NULL: the state (SIGN_KEY_* bits) key k may have at now,
-	 * given the state its timing gives; *wake is when that may change (0:
-	 * not by the clock alone). When the gate leaves no key signing zone
+	 * given the state its timing gives and whether that makes it sign zone
+	 * data (a ZSK or CSK); *wake is when that may change (0: not by the
+	 * clock alone). When the gate leaves no key signing zone
 	 * data, the keys it held back that have been active longest sign
 	 * (Activate, else Publish); when even that leaves none, or a key would
 	 * sign zone data that does not by its timing (a KSK turned CSK), the
 	 * timing alone decides.
 	 */
-	unsigned (*gate)(void *arg, const struct sign_key *k, unsigned state, int64_t now,
-			 int64_t *wake);
+	unsigned (*gate)(void *arg, const struct sign_key *k, unsigned state, bool signs_zone,
+			 int64_t now, int64_t *wake);
 	void *arg;
 };
 

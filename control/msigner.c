@@ -317,18 +317,19 @@ removal_hold(const struct ctl_mszone *m, const struct sign_key *k, unsigned stat
 }
 
 /*
- * The gate (struct ctl_keyextra): the removal hold above, and a
- * zone-signing key of ours that is active by its timing signs only once
+ * The gate (struct ctl_keyextra): the removal hold above, and a key of
+ * ours that signs zone data (ZSK or CSK) by its timing signs only once
  * every peer we push to has served its DNSKEY for the largest DNSKEY TTL
  * plus the delay.
  */
 static unsigned
-gate(void *arg, const struct sign_key *k, unsigned state, int64_t now, int64_t *wake)
+gate(void *arg, const struct sign_key *k, unsigned state, bool signs_zone, int64_t now,
+     int64_t *wake)
 {
 	const struct ctl_mszone *m = arg;
 	*wake = 0;
 	state = removal_hold(m, k, state, now, wake);
-	if (!(state & SIGN_KEY_ACTIVE) || (sign_key_flags(k) & SIGN_FLAG_SEP))
+	if (!(state & SIGN_KEY_ACTIVE) || !signs_zone)
 		return state;
 	size_t len;
 	const uint8_t *rd = sign_key_dnskey(k, &len);
@@ -1400,7 +1401,8 @@ ctl_ms_status(const struct ctl_zone *z, struct ctl_buf *out)
 		ctl_buf_printf(out, "  peer %s %s %s%s%s: %s", m->peers[i].conf->name, addr,
 			       p->push ? "push" : "", p->push && p->poll ? "+" : "",
 			       p->poll ? "poll" : "", ksync_peer_state_name(p));
-		time_print(out, "since", p->in_sync_since);
+		if (strcmp(ksync_peer_state_name(p), "in-sync") == 0)
+			time_print(out, "since", p->in_sync_since);
 		time_print(out, "last-ok", p->last_ok);
 		ctl_buf_printf(out, ", updates %u, failures %u", p->updates, p->failures);
 		if (p->error[0])

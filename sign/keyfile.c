@@ -298,9 +298,10 @@ parse_keyfile(const char *path, const char *text, const uint8_t *zone, struct si
 			return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: class must be IN", path,
 				    t[i].line);
 	}
-	if (i >= n || !tok_is(&t[i], "DNSKEY"))
-		return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: expected a DNSKEY record", path,
-			    i < n ? t[i].line : rrline);
+	/* KEY (RFC 2535): the same RDATA, as dnssec-keygen -T KEY writes SIG(0) keys. */
+	if (i >= n || (!tok_is(&t[i], "DNSKEY") && !tok_is(&t[i], "KEY")))
+		return dns_errf(err, errlen, DNS_ESYNTAX, "%s:%u: expected a DNSKEY or KEY record",
+			    path, i < n ? t[i].line : rrline);
 	if (n - i < 5)
 		return dns_errf(err, errlen, DNS_ETRUNC,
 			    "%s:%u: DNSKEY needs flags, protocol, algorithm and public key", path,

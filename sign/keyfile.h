@@ -2,7 +2,8 @@
 /*
  * Keys in the BIND key-file format, as dnssec-keygen, ldns-keygen and
  * keymgr write them: a pair Kzone.+AAA+TTTTT.key (the DNSKEY RR in
- * presentation form, comments allowed) and Kzone.+AAA+TTTTT.private
+ * presentation form, comments allowed; a KEY RR is read alike, as
+ * dnssec-keygen -T KEY -n ZONE writes SIG(0) keys) and Kzone.+AAA+TTTTT.private
  * ("Private-key-format: v1.x", "Algorithm:", the key fields of the
  * algorithm, and the timing lines Created/Publish/Activate/Revoke/
  * Inactive/Delete/SyncPublish/SyncDelete as YYYYMMDDHHMMSS in UTC).

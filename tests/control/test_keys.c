@@ -20,18 +20,19 @@
 #include "tests/sign/helpers.h"
 #include "tests/tap.h"
 
-/* A gate that keeps held (every key without SEP when NULL) from signing until `until`. */
+/* A gate that keeps held (every key signing zone data when NULL) from signing until `until`. */
 struct gate_arg {
 	const struct sign_key *held;
 	int64_t until;
 };
 
 static unsigned
-gate_hold(void *arg, const struct sign_key *k, unsigned state, int64_t now, int64_t *wake)
+gate_hold(void *arg, const struct sign_key *k, unsigned state, bool signs_zone, int64_t now,
+	  int64_t *wake)
 {
 	const struct gate_arg *g = arg;
 	*wake = 0;
-	if ((g->held ? k != g->held : (sign_key_flags(k) & SIGN_FLAG_SEP)) || now >= g->until)
+	if ((g->held ? k != g->held : !signs_zone) || now >= g->until)
 		return state;
 	*wake = g->until;
 	return state & ~(unsigned)SIGN_KEY_ACTIVE;

@@ -552,7 +552,7 @@ static const struct bad bads[] = {
 	  "example.com. IN DNSKEY 256 3 13 ygrdiglYZtr/MgsATvcYpcd9LmPU6/zUXjtWe6bqLygcSU2AnCdrPsYbdAFSf4M62GK5iq9lBuOSRlNgLoMAXg==\n",
 	  DNS_ESYNTAX, "Kexample.com.+013+48596.key:2: more than one record" },
 	{ "not a DNSKEY", "Kexample.com.+013+48596", ".key", "example.com. IN A 192.0.2.1\n",
-	  DNS_ESYNTAX, "Kexample.com.+013+48596.key:1: expected a DNSKEY record" },
+	  DNS_ESYNTAX, "Kexample.com.+013+48596.key:1: expected a DNSKEY or KEY record" },
 	{ "file name disagrees", "Kexample.com.+013+48596", ".key",
 	  "example.com. IN DNSKEY 257 3 13 ygrdiglYZtr/MgsATvcYpcd9LmPU6/zUXjtWe6bqLygcSU2AnCdrPsYbdAFSf4M62GK5iq9lBuOSRlNgLoMAXg==\n",
 	  -EINVAL, "Kexample.com.+013+48596: file name says algorithm 13 and key tag 48596, the key has algorithm 13 and key tag 48597" },
@@ -652,6 +652,23 @@ test_bad(const char *dir)
 	k = load(dir, "Kexample.com.+013+48596", zone_com, 0, &rc);
 	is_int(rc, -ENOENT, "missing .private: ENOENT");
 	ok(strstr(err, "Kexample.com.+013+48596.private: No such file") != NULL, "%s", err);
+	copy_pair("ldns", "Kexample.com.+013+48596", dir);
+
+	/* A KEY record (dnssec-keygen -T KEY -n ZONE, for SIG(0)) reads as the same key. */
+	struct sign_key *dnskey = load(dir, "Kexample.com.+013+48596.key", zone_com,
+				       SIGN_KEYFILE_PUBLIC, &rc);
+	put_file(dir, "Kexample.com.+013+48596.key",
+		 "example.com. 3600 IN KEY 256 3 13 ygrdiglYZtr/MgsATvcYpcd9LmPU6/zUXjtWe6bqLygcSU2AnCdrPsYbdAFSf4M62GK5iq9lBuOSRlNgLoMAXg==\n",
+		 0644);
+	struct sign_key *key = load(dir, "Kexample.com.+013+48596.key", zone_com,
+				    SIGN_KEYFILE_PUBLIC, &rc);
+	size_t l1 = 0, l2 = 0;
+	const uint8_t *r1 = dnskey ? sign_key_dnskey(dnskey, &l1) : NULL;
+	const uint8_t *r2 = key ? sign_key_dnskey(key, &l2) : NULL;
+	ok(rc == 0 && r1 && r2 && l1 == l2 && memcmp(r1, r2, l1) == 0,
+	   "a KEY record loads as the DNSKEY of the same key (%s)", rc ? err : "ok");
+	sign_key_free(dnskey);
+	sign_key_free(key);
 	copy_pair("ldns", "Kexample.com.+013+48596", dir);
 	test_bad_rsa(dir);
 }
