@@ -240,7 +240,27 @@ put_origins(FILE *f, uint64_t origins, const char *const *names, size_t npeers)
 	return 0;
 }
 
-/* Write one record in presentation form, as ldns prints it (without comments). */
+/* Whether the presentation form str of r reads back as r's RDATA. */
+static bool
+reads_back(const char *str, const struct ksync_rec *r)
+{
+	ldns_rr *rr = NULL;
+	ldns_rdf *root = ldns_dname_new_frm_str(".");
+	ldns_buffer *buf = ldns_buffer_new(r->rdlen + 16u);
+	bool same = root && buf && ldns_rr_new_frm_str(&rr, str, 0, root, NULL) == LDNS_STATUS_OK &&
+		    ldns_rr_rdata2buffer_wire(buf, rr) == LDNS_STATUS_OK &&
+		    ldns_buffer_position(buf) == r->rdlen &&
+		    memcmp(ldns_buffer_begin(buf), r->rdata, r->rdlen) == 0;
+	ldns_rr_free(rr);
+	ldns_rdf_deep_free(root);
+	ldns_buffer_free(buf);
+	return same;
+}
+
+/*
+ * Write one record in presentation form, as ldns prints it (without
+ * comments), or in the generic form when that would not read back.
+ */
 static int
 put_rr(FILE *f, uint8_t *wire, size_t olen, const struct ksync_rec *r)
 {
@@ -266,8 +286,24 @@ put_rr(FILE *f, uint8_t *wire, size_t olen, const struct ksync_rec *r)
 	ldns_rr_free(rr);
 	if (!str)
 		return -ENOMEM;
-	fprintf(f, " %s", str);
+	if (reads_back(str, r)) {
+		fprintf(f, " %s", str);
+		free(str);
+		return 0;
+	}
 	free(str);
+	/*
+	 * RDATA whose presentation form ldns would not read back as the same
+	 * octets (an empty key or digest, RRSIG times out of its date range):
+	 * the generic form of RFC 3597, which always does.
+	 */
+	char name[DNS_NAME_MAXLEN * 4 + 1];
+	if (dns_name_to_str(wire, name, sizeof(name)) < 0)
+		return -EINVAL;
+	fprintf(f, " %s\t%u\tIN\t%s\t\\# %u ", name, r->ttl, dns_type_name(r->type), r->rdlen);
+	for (size_t i = 0; i < r->rdlen; i++)
+		fprintf(f, "%02x", r->rdata[i]);
+	fputc('\n', f);
 	return 0;
 }
 
@@ -344,7 +380,7 @@ parse_origins(struct parser *p, char *tok, unsigned line, uint64_t *origins)
 
 /* Check rr and add its claims to the set. */
 static int
-add_rr(struct parser *p, const ldns_rr *rr, uint64_t origins, unsigned line)
+add_rr(struct parser *p, const ldns_rr *rr, bool generic, uint64_t origins, unsigned line)
 {
 	const ldns_rdf *o = ldns_rr_owner(rr);
 	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
@@ -363,7 +399,8 @@ add_rr(struct parser *p, const ldns_rr *rr, uint64_t origins, unsigned line)
 				     "%u: type %u is not DNSKEY, CDS, CDNSKEY or RRSIG", line, type);
 	}
 	const ldns_rr_descriptor *d = ldns_rr_descript(type);
-	if (ldns_rr_rd_count(rr) < ldns_rr_descriptor_minimum(d))
+	/* The generic form (RFC 3597) gives what fields its octets hold. */
+	if (!generic && ldns_rr_rd_count(rr) < ldns_rr_descriptor_minimum(d))
 		return dns_errf(p->err, p->errlen, DNS_ESYNTAX, "%u: RDATA is incomplete", line);
 	ldns_buffer_clear(p->buf);
 	if (ldns_rr_rdata2buffer_wire(p->buf, rr) != LDNS_STATUS_OK)
@@ -408,7 +445,7 @@ parse_line(struct parser *p, char *s, unsigned line)
 	if (st != LDNS_STATUS_OK)
 		return dns_errf(p->err, p->errlen, DNS_ESYNTAX, "%u: %s", line,
 				ldns_get_errorstr_by_id(st));
-	rc = add_rr(p, rr, origins, line);
+	rc = add_rr(p, rr, strstr(rest, "\\#") != NULL, origins, line);
 	ldns_rr_free(rr);
 	return rc;
 }
