@@ -722,8 +722,10 @@ class Test:
         and the old one stays in A's and B's DNSKEY RRsets at least a TTL
         (the zone's largest) after A last signed with it. Times are taken
         so that sampling cannot make a late event look early: when B is
-        seen without the new key, the time the query was sent; when A is
-        seen signing with it, the time the reply came."""
+        seen without the new key, or A signing with the old one, the time
+        the query (or the retire command) was sent; when A is seen signing
+        with the new key, or a provider without the old one, the time the
+        reply came."""
         self.step('step 2: ZSK rollover at A')
         a, b = self.a, self.b
         out = self.ctl_ok(a, 'key', 'generate', ZONE, '--zsk')
@@ -750,8 +752,8 @@ class Test:
         self.tap.diag(detail)
         self.ok(first_sign >= b_lacks + TTL,
                 'A signs with it only %d s (the DNSKEY TTL) after B serves it' % TTL, detail)
+        last_sign = time.monotonic()  # A signs with it until it takes the retire command
         self.ctl_ok(a, 'key', 'retire', ZONE, str(old))
-        last_sign = time.monotonic()
         while time.monotonic() < last_sign + 5:
             sent = time.monotonic()
             if not signs_with(a.addr, old):
