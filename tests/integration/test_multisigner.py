@@ -723,18 +723,18 @@ class Test:
         (the zone's largest) after A last signed with it. Times are taken
         so that sampling cannot make a late event look early: when B is
         seen without the new key, or A signing with the old one, the time
-        the query (or the retire command) was sent; when A is seen signing
-        with the new key, or a provider without the old one, the time the
-        reply came."""
+        the query (or the generate or retire command) was sent; when A is
+        seen signing with the new key, or a provider without the old one,
+        the time the reply came."""
         self.step('step 2: ZSK rollover at A')
         a, b = self.a, self.b
+        t_gen = time.monotonic()
+        b_lacks = t_gen   # the last time B was seen without the new ZSK (or it did not exist)
         out = self.ctl_ok(a, 'key', 'generate', ZONE, '--zsk')
         m = re.search(r'tag=(\d+)', out)
         if not m:
             return False
         new, old = int(m.group(1)), tag(a.zsk)
-        t_gen = time.monotonic()
-        b_lacks = t_gen   # the last time B was seen without the new ZSK
         first_sign = None
         while first_sign is None and time.monotonic() < t_gen + SYNC:
             sent = time.monotonic()
