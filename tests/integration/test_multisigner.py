@@ -253,7 +253,8 @@ class Sigedge:
         ms = ''
         if peers is not None:
             ms = ('multi-signer = { model = 2; poll-interval = 1; retry-min = 1; retry-max = 2; '
-                  'delay = 0; timeout-ms = 500;\n        peers = ( %s ); };' % ',\n    '.join(peers))
+                  'delay = 0; timeout-ms = 500;\n        peers = ( %s ); };'
+                  % ',\n    '.join(peers))
         keysync = 'keysync-listen = "%s:%d";' % (self.addr, KEYSYNC_PORT) if self.keysync else ''
         with open(self.conf, 'w') as f:
             f.write(f'''server: {{
@@ -690,7 +691,8 @@ class Test:
             seen.update(n for n, a in ADDR.items()
                         if re.search(r'^%s %s ' % (re.escape(a), re.escape(ZONE)), r.stdout, re.M))
             return set(names) <= seen
-        self.ok(wait_for(dump, timeout), 'unbound queries %s' % ', '.join(n.upper() for n in names),
+        self.ok(wait_for(dump, timeout),
+                'unbound queries %s' % ', '.join(n.upper() for n in names),
                 'seen %s; last dump:\n%s' % (sorted(seen), dumps[-1]))
 
     def in_sync(self, x, peers):
@@ -699,7 +701,8 @@ class Test:
             out = x.ctl('keysync', 'status', ZONE)[1]
             return sorted(re.findall(r'^  peer (\S+) .*: in-sync', out, re.M)) == sorted(peers)
         self.ok(wait_for(status, 10), 'keysync status at %s: %s in-sync' % (
-            x.name.upper(), ', '.join(p.upper() for p in peers)), x.ctl('keysync', 'status', ZONE)[1])
+            x.name.upper(), ', '.join(p.upper() for p in peers)),
+            x.ctl('keysync', 'status', ZONE)[1])
 
     def step1_join_b(self):
         self.step('step 1: initial sync of A and B, B joins')
