@@ -309,7 +309,8 @@ removal_hold(const struct ctl_mszone *m, const struct sign_key *k, unsigned stat
 		return state;
 	int64_t last = t->inactive && t->inactive < t->remove ? t->inactive : t->remove;
 	uint32_t ttl = m->max_ttl > m->dnskey_ttl ? m->max_ttl : m->dnskey_ttl;
-	int64_t until = last + (int64_t)ttl + m->delay;
+	/* Times are whole seconds: it may have signed until just before last + 1. */
+	int64_t until = last + 1 + (int64_t)ttl + m->delay;
 	if (now >= until)
 		return state;
 	*wake = until;
@@ -339,7 +340,8 @@ gate(void *arg, const struct sign_key *k, unsigned state, bool signs_zone, int64
 		ttl = m->dnskey_ttl;
 	if (since == 1)
 		return state;
-	int64_t ready = since + (int64_t)ttl + m->delay;
+	/* Whole seconds again: the peer may have started serving it just before since + 1. */
+	int64_t ready = since + 1 + (int64_t)ttl + m->delay;
 	if (since && now >= ready)
 		return state;
 	if (since)
