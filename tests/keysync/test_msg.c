@@ -370,6 +370,10 @@ test_answer_hand(void)
 	is_int(ksync_msg_answer(m, 45, apex, DNS_T_DNSKEY, buf, sizeof(buf), &rs, &rcode), 0,
 	       "hand: ancount 1, message ends after it: 0");
 	ok(rs.count == 1 && rs.ttl == 256, "hand: the one RR");
+	/* A DNSKEY RDATA too short for its fixed fields (3 octets) is not taken. */
+	m[40] = 3;
+	is_int(ksync_msg_answer(m, 44, apex, DNS_T_DNSKEY, buf, sizeof(buf), &rs, &rcode),
+	       DNS_EMALFORMED, "hand: RDATA not of its type's layout: DNS_EMALFORMED");
 }
 
 /*
