@@ -173,6 +173,20 @@ active_since(const struct sign_key *k)
 	return t->activate ? t->activate : t->publish;
 }
 
+/* Whether key k (by its DNSKEY RDATA) signs zone data in table t. */
+static bool
+signs_in(const struct sign_keytable *t, const struct sign_key *k)
+{
+	size_t len, tlen;
+	const uint8_t *rd = sign_key_dnskey(k, &len);
+	for (unsigned i = 0; t && i < t->nzsk; i++) {
+		const uint8_t *trd = sign_key_dnskey(t->zsk[i], &tlen);
+		if (tlen == len && memcmp(trd, rd, len) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Whether some key signs zone data under states st, and none that does not under base. */
 static bool
 zone_signed(const struct ctl_keyset *ks, const unsigned *st, const unsigned *base)
@@ -214,6 +228,9 @@ gate_states(struct ctl_keyset *ks, const struct ctl_keyextra *x, int64_t now, un
 		    active_since(ks->keys[i]) < oldest)
 			oldest = active_since(ks->keys[i]);
 	}
+	for (size_t i = 0; !zone_signed(ks, gated, st) && i < ks->n; i++)
+		if ((st[i] & SIGN_KEY_ACTIVE) && signs_in(x->current, ks->keys[i]))
+			gated[i] |= SIGN_KEY_ACTIVE;
 	if (!zone_signed(ks, gated, st)) {
 		for (size_t i = 0; i < ks->n; i++)
 			if ((st[i] & SIGN_KEY_ACTIVE) && active_since(ks->keys[i]) == oldest)

@@ -71,15 +71,17 @@ struct ctl_keyextra {
 	 * The gate, or NULL: the state (SIGN_KEY_* bits) key k may have at now,
 	 * given the state its timing gives and whether that makes it sign zone
 	 * data (a ZSK or CSK); *wake is when that may change (0: not by the
-	 * clock alone). When the gate leaves no key signing zone
-	 * data, the keys it held back that have been active longest sign
-	 * (Activate, else Publish); when even that leaves none, or a key would
-	 * sign zone data that does not by its timing (a KSK turned CSK), the
-	 * timing alone decides.
+	 * clock alone). When the gate leaves no key signing zone data, the
+	 * keys it held back that sign in current go on signing, or, when none
+	 * does (a first table), those active longest (Activate, else
+	 * Publish); when even that leaves none, or a key would sign zone data
+	 * that does not by its timing (a KSK turned CSK), the timing alone
+	 * decides.
 	 */
 	unsigned (*gate)(void *arg, const struct sign_key *k, unsigned state, bool signs_zone,
 			 int64_t now, int64_t *wake);
 	void *arg;
+	const struct sign_keytable *current; /* the table in use, or NULL */
 };
 
 /*

@@ -584,10 +584,14 @@ query_done(void *arg, int rc, const uint8_t *reply, size_t rlen)
 	const char *tname = dns_type_name(query_type[r->what]);
 	uint8_t rcode = DNS_R_NOERROR;
 
+	const char *bad = NULL;
 	if (rc < 0) {
 		if (!p->failure[0])
 			snprintf(p->failure, sizeof(p->failure), "%s query: %s", tname,
 				 dns_strerror(rc));
+	} else if ((bad = reply_auth(p, r, reply, rlen)) != NULL) {
+		if (!p->failure[0])
+			snprintf(p->failure, sizeof(p->failure), "%s query: %s", tname, bad);
 	} else if (ksync_msg_answer(reply, rlen, r->m->apex, query_type[r->what], p->rr[r->what],
 				    RRBUF, rs, &rcode) != 0 || rcode != DNS_R_NOERROR) {
 		if (!p->failure[0])
@@ -606,12 +610,16 @@ check_start(struct ctl_ms *ms, struct ctl_mszone *m, size_t i)
 	p->failure[0] = '\0';
 	p->pending = 0;
 	for (int q = 0; q < NQUERIES; q++) {
-		uint8_t msg[512];
+		uint8_t msg[1024];
 		int len = ksync_msg_query(msg, sizeof(msg), random_id(), m->apex, query_type[q]);
+		size_t n = len > 0 ? (size_t)len : 0;
 		struct req *r = &p->req[q];
 		*r = (struct req){ .ms = ms, .m = m, .peer = i, .what = q, .sent = r->sent };
-		int rc = len < 0 ? len : ctl_dnsc_send(ms->client, &p->conf->addr, msg, (size_t)len,
-						       0, m->timeout_ms, query_done, r);
+		/* Signed as our UPDATEs are, so the answer is the peer's (TC: TCP). */
+		int rc = len < 0 ? len : sign_request(p, r, msg, &n, sizeof(msg));
+		if (rc == 0)
+			rc = ctl_dnsc_send(ms->client, &p->conf->addr, msg, n, 0, m->timeout_ms,
+					   query_done, r);
 		if (rc < 0) {
 			if (!p->failure[0])
 				snprintf(p->failure, sizeof(p->failure), "%s query: %s",
@@ -825,7 +833,11 @@ authenticate(const struct ctl_mszone *m, const uint8_t *req, size_t len, struct 
 	return DNS_R_NOERROR;
 }
 
-/* Sign the reply out[0..len) as the request was signed. Returns the new length. */
+/*
+ * Sign the reply out[0..len) as the request was signed, within cap.
+ * Returns the new length (len when the request was not signed), or 0 when
+ * the signature does not fit or cannot be made.
+ */
 static size_t
 reply_sign(const struct ctl_mszone *m, const struct auth *a, const uint8_t *req, size_t reqlen,
 	   uint8_t *out, size_t len, size_t cap)
@@ -841,7 +853,7 @@ reply_sign(const struct ctl_mszone *m, const struct auth *a, const uint8_t *req,
 	else if (a->how == AUTH_SIG0 && m->peers[a->peer].sig0_own)
 		rc = ksync_sig0_sign(out, len, cap, m->peers[a->peer].sig0_own, now, req, reqlen,
 				     &n);
-	return rc == 0 ? n : len;
+	return rc == 0 ? n : 0;
 }
 
 static struct ctl_zone *
@@ -935,7 +947,8 @@ serve_update(struct ctl_ms *ms, const uint8_t *req, size_t len, uint8_t *out, si
 			dns_rcode_name(rcode));
 	}
 	size_t n = reply_start(req, len, rcode, out);
-	return z ? reply_sign(z->ms, &a, req, len, out, n, cap) : n;
+	size_t signed_len = z ? reply_sign(z->ms, &a, req, len, out, n, cap) : n;
+	return signed_len ? signed_len : n;
 }
 
 /* The peer whose address is from's (the port aside), or -1. */
@@ -975,14 +988,17 @@ serve_notify(struct ctl_ms *ms, const uint8_t *req, size_t len, const struct soc
 		ksync_peer_poke(&z->ms->sync, (size_t)a.peer, now_s());
 	}
 	size_t n = reply_start(req, len, rcode, out);
-	return z ? reply_sign(z->ms, &a, req, len, out, n, cap) : n;
+	size_t signed_len = z ? reply_sign(z->ms, &a, req, len, out, n, cap) : n;
+	return signed_len ? signed_len : n;
 }
 
 /*
  * A query for the apex DNSKEY, CDS or CDNSKEY RRset of a multi-signer zone
  * (with its RRSIGs when DO is set), answered from the published key table,
- * so that a peer can check us at the address it sends its UPDATEs to.
- * Other queries are REFUSED: the workers serve the zones.
+ * so that a peer can check us at the address it sends its UPDATEs to. A
+ * query signed by a peer (TSIG or SIG(0)) gets a signed answer; a bad
+ * signature gets NOTAUTH. Other queries are REFUSED: the workers serve the
+ * zones.
  */
 static size_t
 serve_query(struct ctl_ms *ms, const uint8_t *req, size_t len, bool tcp, uint8_t *out,
@@ -998,9 +1014,16 @@ serve_query(struct ctl_ms *ms, const uint8_t *req, size_t len, bool tcp, uint8_t
 	const struct ctl_zone *z = zone_by_apex(ms, q.qname.wire);
 	struct ksync_observed served;
 	const struct dns_rrset *rs = NULL;
+	struct auth a = { .how = AUTH_NONE, .peer = -1 };
 	if (z) {
 		served_now(z, &served);
 		rs = ksync_observed_rrset(&served, q.qtype);
+		uint8_t rcode = authenticate(z->ms, req, len, &a);
+		if (rcode != DNS_R_NOERROR) {
+			size_t n = reply_start(req, len, rcode, out);
+			size_t signed_len = reply_sign(z->ms, &a, req, len, out, n, cap);
+			return signed_len ? signed_len : n;
+		}
 	}
 	if (!rs || q.qclass != DNS_C_IN)
 		return (size_t)dns_reply_error(out, cap, &q, true, DNS_R_REFUSED);
@@ -1033,7 +1056,16 @@ serve_query(struct ctl_ms *ms, const uint8_t *req, size_t len, bool tcp, uint8_t
 		dns_builder_unreserve(&b, DNS_OPT_LEN);
 		dns_builder_put_opt(&b, KSYNC_EDNS_UDP, 0, q.edns_flags & DNS_EDNS_DO);
 	}
-	return b.len;
+	/* Signed as the query was (a peer checking us); no room left for that: TC. */
+	size_t n = reply_sign(z->ms, &a, req, len, out, b.len, limit);
+	if (n)
+		return n;
+	dns_builder_truncate(&b);
+	dns_builder_set_flags(&b, DNS_TC);
+	if (q.edns)
+		dns_builder_put_opt(&b, KSYNC_EDNS_UDP, 0, q.edns_flags & DNS_EDNS_DO);
+	n = reply_sign(z->ms, &a, req, len, out, b.len, cap);
+	return n ? n : b.len;
 }
 
 static size_t

@@ -87,6 +87,8 @@ ctl_zone_keytable(const struct ctl_zone *z, struct ctl_keyset *ks, const struct 
 {
 	struct ctl_keyextra x;
 	ctl_mszone_keyextra(z->ms, z->dnskey_ttl, zone ? dns_zone_max_ttl(zone) : 0, &x);
+	/* Relaxed: the control thread is the only writer of the slot. */
+	x.current = atomic_load_explicit(&z->slot.keys, memory_order_relaxed);
 	return ctl_keytable_build(ks, z->apex, zone, z->nsec, nworkers, now, &x, out, err,
 				  errlen);
 }
