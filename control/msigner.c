@@ -59,6 +59,7 @@ struct mspeer {
 	struct sign_key *sig0_own;    /* signs our requests to it */
 	struct sign_key *sig0_peer;   /* checks its requests to us */
 	struct req req[NQUERIES + 1];
+	bool told_polls_us;           /* the warning that we poll a peer that polls us is out */
 	unsigned pending;             /* queries of the running check not yet answered */
 	char failure[160];            /* the running check's first failure */
 	uint8_t rr[NQUERIES][RRBUF];
@@ -1023,6 +1024,14 @@ serve_query(struct ctl_ms *ms, const uint8_t *req, size_t len, bool tcp, uint8_t
 			size_t n = reply_start(req, len, rcode, out);
 			size_t signed_len = reply_sign(z->ms, &a, req, len, out, n, cap);
 			return signed_len ? signed_len : n;
+		}
+		struct mspeer *p = a.peer >= 0 ? &z->ms->peers[a.peer] : NULL;
+		if (p && z->ms->sync.peers[a.peer].poll && !p->told_polls_us) {
+			p->told_polls_us = true;
+			ctl_log(CTL_LOG_WARNING, "zone %s: peer %s checks our keys while we poll its: "
+				"if it polls us too, keys each of us took from the other can outlive "
+				"their withdrawal; poll only peers that cannot push (poll = false)",
+				z->name, p->conf->name);
 		}
 	}
 	if (!rs || q.qclass != DNS_C_IN)

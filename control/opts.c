@@ -725,7 +725,7 @@ conf_peer(struct conf_ctx *c, const config_setting_t *group, struct ctl_msigner_
 	if (config_setting_type(group) != CONFIG_TYPE_GROUP)
 		return conf_err(c, group, "peer entries must be groups: { name = \"...\"; "
 				"address = \"...\"; tsig = \"...\"; }");
-	struct ctl_peer_conf p = { .push = true, .poll = true };
+	struct ctl_peer_conf p = { .push = true };
 	bool have_addr = false;
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < config_setting_length(group); i++) {
@@ -1230,7 +1230,7 @@ cli_peer_items(char *p, struct ctl_peer_conf *peer, int shown, const char *arg, 
 	return rc;
 }
 
-/* --peer ZONE=NAME@ADDR,tsig=SPEC | ZONE=NAME@ADDR,sig0-key=PATH[,sig0-peer=PATH] [,push=no][,poll=no] */
+/* --peer ZONE=NAME@ADDR,tsig=SPEC | ZONE=NAME@ADDR,sig0-key=PATH[,sig0-peer=PATH] [,push=no][,poll=yes] */
 static int
 cli_peer(struct zone_flags_list *l, const char *arg, char *err, size_t errlen)
 {
@@ -1243,7 +1243,7 @@ cli_peer(struct zone_flags_list *l, const char *arg, char *err, size_t errlen)
 			      errlen);
 	if (rc)
 		return rc;
-	struct ctl_peer_conf peer = { .push = true, .poll = true };
+	struct ctl_peer_conf peer = { .push = true };
 	char *copy = strdup(rest), *p = copy, *item = next_item(&p), *at = NULL;
 	if (!copy)
 		return -ENOMEM;
@@ -1740,7 +1740,7 @@ ctl_opts_usage(FILE *out)
 "            [--foreground] [--dnskey-ttl ZONE=SECONDS]...\n"
 "            [--statedir DIR] [--keysync-listen ADDR[:PORT]]...\n"
 "            [--multi-signer ZONE=MODEL[,SETTING=N]...]...\n"
-"            [--peer ZONE=NAME@ADDR[:PORT],AUTH[,push=no][,poll=no]]...\n"
+"            [--peer ZONE=NAME@ADDR[:PORT],AUTH[,push=no][,poll=yes]]...\n"
 "            [--dpdk --dpdk-port NAME... [--dpdk-vlan N] [--dpdk-tap PREFIX]\n"
 "             [--dpdk-prefix LEN] [--dpdk-prefix6 LEN] [--dpdk-eal ARG]...\n"
 "             [-- EAL-ARGUMENTS...]]\n"
@@ -1846,7 +1846,7 @@ ctl_opts_usage(FILE *out)
 "          timeout-ms     per request to a peer, %d..%d; default %d\n"
 "        SETTINGs not given keep the file's. Once per zone. Default: a single\n"
 "        signer (model 0).\n"
-"    --peer ZONE=NAME@ADDR[:PORT],AUTH[,push=no][,poll=no]\n"
+"    --peer ZONE=NAME@ADDR[:PORT],AUTH[,push=no][,poll=yes]\n"
 "        A peer signer of the multi-signer zone ZONE (at most %d per zone;\n"
 "        repeat for more). NAME names it in logs and sigedgectl: 1 to %d\n"
 "        letters, digits, '-', '_' or '.', unique in the zone (case is\n"
@@ -1863,10 +1863,13 @@ ctl_opts_usage(FILE *out)
 "                 .private) signing our requests, and the peer's public key (a\n"
 "                 .key file) whose SIG(0) its requests must carry; without\n"
 "                 sig0-peer its requests are refused\n"
-"        push=no: do not send the peer our keys by UPDATE; poll=no: do not\n"
-"        import its keys from its DNSKEY, CDS and CDNSKEY RRsets. Paths are\n"
-"        relative to the working directory and cannot hold a ','. Errors show\n"
-"        the argument only up to its first ','. Default: no peers.\n"
+"        push=no: do not send the peer our keys by UPDATE; poll=yes: import\n"
+"        its keys from its DNSKEY, CDS and CDNSKEY RRsets, for a peer that\n"
+"        cannot push its own (Knot DNS 3.2); not for a peer that polls us,\n"
+"        as two peers polling each other can keep alive keys each took from\n"
+"        the other. Paths are relative to the working directory and cannot\n"
+"        hold a ','. Errors show the argument only up to its first ','.\n"
+"        Default: no peers.\n"
 "    --pin\n"
 "        Pin worker i to the i-th CPU this process may run on (modulo their\n"
 "        number), so taskset(1) limits are kept. Default: off.\n"
@@ -1935,7 +1938,7 @@ ctl_opts_usage(FILE *out)
 "                    tsig = \"hmac-sha256:b-key:c2VjcmV0\"; },\n"
 "                  { name = \"c\"; address = \"[2001:db8::53]:5300\";\n"
 "                    sig0-key = \"keys/Kexample.com.+013+12345\";\n"
-"                    sig0-peer = \"keys/c.key\"; push = true; poll = true; }\n"
+"                    sig0-peer = \"keys/c.key\"; push = true; poll = false; }\n"
 "              );\n"
 "          }; }\n"
 "    );\n"

@@ -521,8 +521,8 @@ test_ms_config(void)
 		is_str(p[0].name, "b", "  peer b");
 		ok(p[0].addr.addr.ss_family == AF_INET && port_of(&p[0].addr) == 53, "  its address");
 		is_str(p[0].tsig, TSIG_B, "  its TSIG key as given");
-		ok(!p[0].sig0_key && !p[0].sig0_peer && p[0].push && p[0].poll,
-		   "  no SIG(0); push and poll by default");
+		ok(!p[0].sig0_key && !p[0].sig0_peer && p[0].push && !p[0].poll,
+		   "  no SIG(0); push, and no poll, by default");
 		is_str(p[1].name, "c-1_x.y", "  peer c-1_x.y");
 		ok(p[1].addr.addr.ss_family == AF_INET6 && port_of(&p[1].addr) == 5300, "  its address");
 		ok(p[1].tsig == NULL, "  no TSIG");
@@ -547,7 +547,7 @@ test_ms_config(void)
 	is_int(parse(&cfg, "-c", path, "-l", "127.0.0.1", "--keysync-listen", "127.0.0.9:5353",
 		     "--statedir", "st", "--dnskey-ttl", "EXAMPLE.com.=60",
 		     "--multi-signer", "example.com=1,retry-max=900,delay=0",
-		     "--peer", "example.com=B@127.0.0.3:5300,sig0-key=k/K1,sig0-peer=k/p.key,push=no",
+		     "--peer", "example.com=B@127.0.0.3:5300,sig0-key=k/K1,sig0-peer=k/p.key,push=no,poll=yes",
 		     "--peer", "example.com=e@[::1],tsig=e:" SECRET ",poll=no",
 		     "--peer", "example.net=f@127.0.0.6,tsig=" TSIG_B, NULL), 0,
 	       "flags over the file's multi-signer settings: %s", err);
@@ -819,7 +819,7 @@ test_usage(void)
 		"--dpdk-prefix6", "DPDK BACKEND", "takes the kernel path", "CAP_NET_ADMIN",
 		"--no-huge", "--keysync-listen", "--statedir", "--dnskey-ttl", "--multi-signer",
 		"--peer", "poll-interval", "retry-min", "retry-max", "timeout-ms", "sig0-key",
-		"sig0-peer", "push=no", "poll=no", "keysync-listen = ", "statedir = ",
+		"sig0-peer", "push=no", "poll=yes", "keysync-listen = ", "statedir = ",
 		"dnskey-ttl = ", "multi-signer = {", "peers = (", "Default: 3600",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)

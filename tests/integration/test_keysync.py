@@ -8,7 +8,8 @@ dnssec-keygen (ECDSAP256SHA256) in its own key directory, are each other's
 peer; A also has a peer "c" (TSIG, neither pushed to nor polled) that only
 this test speaks for. Short timings: dnskey-ttl 2, retry-min 1, retry-max 2.
 
-Part one (TSIG between A and B, poll-interval 1, every TTL of the zone 2 s):
+Part one (TSIG between A and B, both pushing, B also polling A,
+poll-interval 1, every TTL of the zone 2 s):
   1. initial sync: each serves both ZSKs and CDS for both KSKs, A's DNSKEY
      RRset is signed by A's KSK, `keysync status` says in-sync, the store
      files hold the other's records with the peer's name as origin;
@@ -20,7 +21,7 @@ Part one (TSIG between A and B, poll-interval 1, every TTL of the zone 2 s):
      deleting A's own key or a key only c gave): refused with the right
      rcode, and neither the store file nor the served DNSKEY RRset changes;
      valid UPDATEs from b and c add and delete keys, and what c withdraws
-     leaves both signers;
+     leaves both signers (B took it from A's RRset);
   4. SIGKILL of A during a burst of UPDATEs from c: the store file is one
      of the states the burst passes through and holds every acknowledged
      one; restarted, A serves its own keys plus the store's imports exactly,
@@ -412,7 +413,9 @@ def wait_synced(a, b, timeout=10):
 
 def part_one(tmp, a, b):
     c_port = testlib.free_port()  # nobody listens there: c is neither pushed to nor polled
-    a.configure([tsig_peer('b', f'127.0.0.1:{b.ksport}', 'ab-key', SECRET_AB),
+    # Both push; B also polls A (one way: two peers polling each other could keep alive
+    # keys each took from the other), so B takes c's keys from A's RRset as a relay.
+    a.configure([tsig_peer('b', f'127.0.0.1:{b.ksport}', 'ab-key', SECRET_AB, poll=False),
                  tsig_peer('c', f'127.0.0.1:{c_port}', 'c-key', SECRET_C, push=False, poll=False)], 1)
     b.configure([tsig_peer('a', f'127.0.0.1:{a.ksport}', 'ab-key', SECRET_AB)], 1)
     a.start()
@@ -733,7 +736,7 @@ def sig0_peer(name, addr, own, peer, push=True, poll=True):
 def part_two(tmp, a, b):
     a_priv, a_own = sig0_keygen(os.path.join(a.dir, 'sig0'))
     b_priv, b_own = sig0_keygen(os.path.join(b.dir, 'sig0'))
-    a.configure([sig0_peer('b', f'127.0.0.1:{b.ksport}', a_own, b_own)], 60, GATE_TTL)
+    a.configure([sig0_peer('b', f'127.0.0.1:{b.ksport}', a_own, b_own, poll=False)], 60, GATE_TTL)
     b.configure([sig0_peer('a', f'127.0.0.1:{a.ksport}', b_own, a_own)], 2, GATE_TTL)
     a.start()
     b.start()
