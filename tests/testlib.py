@@ -9,7 +9,34 @@ Tests import it with:
 import os
 import socket
 import subprocess
+import sys
 import time
+
+
+def skip(reason):
+    """Skip the whole test, loudly (TAP plan 1..0 with the reason)."""
+    print(f'1..0 # SKIP {reason}')
+    sys.exit(0)
+
+
+def run(args, cwd=None, timeout=30):
+    """Run a program; its CompletedProcess, stdout and stderr together as text."""
+    return subprocess.run(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=timeout)
+
+
+def enter_netns(script, env_var):
+    """Re-execute script (with this process's arguments) in a fresh network namespace
+    (`unshare -n`, so only loopback exists and port 53 is free), with env_var set to 1
+    to tell the child; skip loudly when not root or unshare cannot work. Never returns."""
+    if os.geteuid() != 0:
+        skip('needs root for a private network namespace (unshare -n) and port 53')
+    probe = run(['unshare', '-n', 'true'])
+    if probe.returncode != 0:
+        skip('unshare -n fails: ' + probe.stdout.strip())
+    env = dict(os.environ, **{env_var: '1'})
+    os.execvpe('unshare', ['unshare', '-n', '--', '/usr/bin/python3',
+                           os.path.abspath(script)] + sys.argv[1:], env)
 
 
 def free_port():

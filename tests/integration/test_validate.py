@@ -48,7 +48,7 @@ except ImportError:
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 import testlib  # noqa: E402
-from testlib import Tap, stop, tail, wait_for  # noqa: E402
+from testlib import Tap, run, skip, stop, tail, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZONES = os.path.join(HERE, 'zones', 'validate')
@@ -76,31 +76,16 @@ LAYOUTS = [
 ]
 
 
-def skip(reason):
-    print(f'1..0 # SKIP {reason}')
-    sys.exit(0)
-
-
-def run(args, cwd=None, timeout=30):
-    return subprocess.run(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=timeout)
 
 
 def enter_netns():
     """Re-execute this script under `unshare -n`, or skip when that cannot work."""
-    if os.geteuid() != 0:
-        skip('needs root for a private network namespace (unshare -n) and port 53')
     missing = [t for t in TOOLS if not shutil.which(t)]
     if missing:
         skip('missing tools: ' + ' '.join(missing))
     if dns is None:
         skip('python3-dnspython is not installed')
-    probe = run(['unshare', '-n', 'true'])
-    if probe.returncode != 0:
-        skip('unshare -n fails: ' + probe.stdout.strip())
-    env = dict(os.environ, **{NETNS_ENV: '1'})
-    os.execvpe('unshare', ['unshare', '-n', '--', '/usr/bin/python3',
-                           os.path.abspath(__file__)] + sys.argv[1:], env)
+    testlib.enter_netns(__file__, NETNS_ENV)
 
 
 class Key:
