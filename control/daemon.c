@@ -421,6 +421,7 @@ ctl_daemon_reload(struct ctl_daemon *d, const size_t *idx, size_t n, struct ctl_
 		ctl_keyset_free(&z->keys);
 		z->keys = nks[i];
 		memset(&nks[i], 0, sizeof(nks[i]));
+		ctl_ms_keys_changed(d->ms, z);
 		if (nt[i]) {
 			ctl_log(CTL_LOG_INFO, "zone %s: signed with %zu key%s, generation %llu",
 				z->name, z->keys.n, z->keys.n == 1 ? "" : "s",

@@ -448,9 +448,9 @@ republish(struct ctl_ms *ms, struct ctl_mszone *m)
 
 /*
  * Our records at now (model 2): the DNSKEY of every published key of ours
- * (counting the removal hold)
- * that signs zone data or will (no SEP flag, or a CSK), and the CDS
- * (SHA-256) and CDNSKEY of every key the key table lists in CDS.
+ * (the removal hold counts as published) that signs zone data or will (no
+ * SEP flag, or a CSK), and the CDS (SHA-256) and CDNSKEY of every key the
+ * key table lists in CDS.
  */
 static int
 own_records(const struct ctl_mszone *m, const struct ctl_keyset *ks, int64_t now,
@@ -644,7 +644,7 @@ update_done(void *arg, int rc, const uint8_t *reply, size_t rlen)
 	int64_t now = now_s();
 
 	if (rc < 0) {
-		snprintf(why, sizeof(why), "UPDATE: %s", strerror(-rc));
+		snprintf(why, sizeof(why), "UPDATE: %s", dns_strerror(rc));
 	} else if ((bad = reply_auth(p, r, reply, rlen)) != NULL) {
 		snprintf(why, sizeof(why), "UPDATE: %s", bad);
 	} else if (DNS_RCODE(dns_get16(reply + 2)) != DNS_R_NOERROR) {
@@ -711,7 +711,7 @@ check_done(struct ctl_ms *ms, struct ctl_mszone *m, size_t i)
 
 /* A NOTIFY to one peer; its reply only matters to the log. */
 struct notify {
-	char *zone, *peer;
+	const char *zone, *peer;
 };
 
 static void
@@ -720,7 +720,7 @@ notify_done(void *arg, int rc, const uint8_t *reply, size_t rlen)
 	struct notify *n = arg;
 	if (rc < 0)
 		ctl_log(CTL_LOG_DEBUG, "zone %s: NOTIFY to peer %s: %s", n->zone, n->peer,
-			strerror(-rc));
+			dns_strerror(rc));
 	else if (rlen >= DNS_HDR_LEN && DNS_RCODE(dns_get16(reply + 2)) != DNS_R_NOERROR)
 		ctl_log(CTL_LOG_DEBUG, "zone %s: NOTIFY to peer %s: %s", n->zone, n->peer,
 			dns_rcode_name(DNS_RCODE(dns_get16(reply + 2))));
@@ -742,7 +742,7 @@ notify_peers(struct ctl_ms *ms, struct ctl_mszone *m)
 					    : -ENOMEM;
 		free(scratch.sent);
 		if (rc == 0) {
-			*nt = (struct notify){ .zone = m->name, .peer = (char *)p->conf->name };
+			*nt = (struct notify){ .zone = m->name, .peer = p->conf->name };
 			rc = ctl_dnsc_send(ms->client, &p->conf->addr, msg, n, 0, m->timeout_ms,
 					   notify_done, nt);
 		}
