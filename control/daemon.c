@@ -106,10 +106,18 @@ zones_init(const struct ctl_config *cfg, unsigned workers, struct ctl_zones *zs)
 		fprintf(stderr, "sigedge: out of memory\n");
 		return -1;
 	}
-	for (size_t i = 0; i < cfg->nzones && !statedir; i++) {
-		if (cfg->zones[i].ms.model) {
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		if (!cfg->zones[i].ms.model)
+			continue;
+		if (!statedir) {
 			fprintf(stderr, "sigedge: zone %s: a multi-signer zone needs a state "
 				"directory (--statedir or --keydir)\n", cfg->zones[i].name);
+			return -1;
+		}
+		/* Its store is written there (temporary file, rename): fail now, not at the first UPDATE. */
+		if (access(statedir, W_OK | X_OK) != 0) {
+			fprintf(stderr, "sigedge: zone %s: state directory %s: %s\n",
+				cfg->zones[i].name, statedir, strerror(errno));
 			return -1;
 		}
 	}

@@ -94,6 +94,12 @@ zones = (
 
     r = subprocess.run([sigedge, "--config", conf, "--check"], capture_output=True, text=True)
     ok(r.returncode == 0, "--check accepts the configuration", r.stderr)
+    # A multi-signer zone whose store cannot be written is refused at start, not at its first UPDATE.
+    missing = os.path.join(tmp, "no-such-dir")
+    r = subprocess.run([sigedge, "--config", conf, "--check", "--statedir", missing,
+                        "--multi-signer", "example.com=2"], capture_output=True, text=True)
+    ok(r.returncode != 0 and f"state directory {missing}: No such file or directory" in r.stderr,
+       "a multi-signer zone with a missing state directory is refused", r.stderr)
 
     logf = open(srv.log, "w")
     srv.proc = subprocess.Popen([sigedge, "--config", conf, "--control", sock],
