@@ -444,6 +444,49 @@ republish(struct ctl_ms *ms, struct ctl_mszone *m)
 		notify_peers(ms, m);
 }
 
+/*
+ * Model 1: make next (taken over) the imported set, the zone owner's signed
+ * key RRsets, once a key table built with it passes sign_dnskeyset_check
+ * and next is persisted; then publish that table. Otherwise nothing
+ * changes, and msg says why, prefixed with source: -EINVAL (the check, or
+ * no DNSKEY RRset), -EIO (the store), or the table's error.
+ */
+static int
+owner_sets_apply(struct ctl_ms *ms, struct ctl_zone *z, struct ksync_recset *next,
+		 const char *source, char *msg, size_t msglen)
+{
+	struct ctl_mszone *m = z->ms;
+	struct sign_keytable *t = NULL;
+	char err[1024];
+	struct ksync_recset old = m->sync.imported;
+	m->sync.imported = *next;
+	int rc = blobs_make(m);
+	if (rc == 0 && !m->rs[B_DNSKEY].count) {
+		snprintf(msg, msglen, "%s: no DNSKEY RRset at the apex", source);
+		rc = -EINVAL;
+	} else if (rc == 0 && (rc = ctl_zone_keytable(z, &z->keys, z->served, ms->d->workers,
+						      (uint32_t)now_s(), &t, err,
+						      sizeof(err))) != 0) {
+		snprintf(msg, msglen, "%s: %s", source, err);
+	} else if (rc == 0 && persist(m, next) != 0) {
+		snprintf(msg, msglen, "saving the store %s failed (see the log)", m->store);
+		rc = -EIO;
+	}
+	if (rc != 0) {
+		sign_keytable_free(t);
+		m->sync.imported = old;
+		ksync_recset_free(next);
+		blobs_make(m);
+		return rc;
+	}
+	ksync_recset_init(next);
+	ksync_recset_free(&old);
+	ctl_log(CTL_LOG_INFO, "zone %s: the zone owner's signed key RRsets from %s in use "
+		"(%zu records)", z->name, source, m->sync.imported.n);
+	ctl_publish_keytable(&ms->d->pub, &z->slot, t);
+	return 0;
+}
+
 /* ---- our own records ---- */
 
 /*
@@ -897,6 +940,12 @@ request_zone(struct ctl_ms *ms, const uint8_t *req, size_t len)
 	return zone_by_apex(ms, apex);
 }
 
+/*
+ * Apply an UPDATE authenticated as peer a->peer to zone z: in model 2 the
+ * peer's own records; in model 1 the zone owner's signed RRsets (RRSIGs
+ * over them in scope too), used only once they pass the check of
+ * owner_sets_apply. Persisted before NOERROR, then published.
+ */
 static uint8_t
 update_apply(struct ctl_ms *ms, struct ctl_zone *z, const struct auth *a, const uint8_t *req,
 	     size_t len)
@@ -907,16 +956,25 @@ update_apply(struct ctl_ms *ms, struct ctl_zone *z, const struct auth *a, const 
 	struct ksync_update u;
 	if (ksync_update_parse(req, len, rrs, UPDATE_RRS, &u) != 0)
 		return u.rcode;
-	if (ksync_update_scope(&u) != DNS_R_NOERROR || m->model != 2)
+	if ((m->model == 1 ? ksync_update_scope_signed(&u) : ksync_update_scope(&u)) !=
+	    DNS_R_NOERROR)
 		return DNS_R_REFUSED;
 	struct ksync_observed served;
 	struct ksync_recset next;
 	bool changed;
 	served_now(z, &served);
-	uint8_t rcode = ksync_zone_update(&m->sync, (size_t)a->peer, &u, &served, &next, &changed);
+	size_t origin = m->model == 1 ? KSYNC_OWNER : (size_t)a->peer;
+	uint8_t rcode = ksync_zone_update(&m->sync, origin, &u, &served, &next, &changed);
 	if (rcode != DNS_R_NOERROR || !changed) {
 		ksync_recset_free(&next);
 		return rcode;
+	}
+	if (m->model == 1) {
+		char why[1024];
+		int rc = owner_sets_apply(ms, z, &next, "UPDATE", why, sizeof(why));
+		if (rc != 0)
+			ctl_log(CTL_LOG_WARNING, "zone %s: %s", z->name, why);
+		return rc == 0 ? DNS_R_NOERROR : rc == -EIO ? DNS_R_SERVFAIL : DNS_R_REFUSED;
 	}
 	if (persist(m, &next) != 0) {
 		ksync_recset_free(&next);
@@ -1290,7 +1348,6 @@ ctl_ms_import(struct ctl_ms *ms, struct ctl_zone *z, const char *path, char *msg
 	struct ctl_mszone *m = z->ms;
 	struct dns_zone *f = NULL;
 	struct ksync_recset next = { 0 };
-	struct sign_keytable *t = NULL;
 	char err[1024];
 	int rc;
 
@@ -1313,33 +1370,7 @@ ctl_ms_import(struct ctl_ms *ms, struct ctl_zone *z, const char *path, char *msg
 		snprintf(msg, msglen, "out of memory");
 		return rc;
 	}
-	/* Try the table with the new records; put the old ones back unless all goes well. */
-	struct ksync_recset old = m->sync.imported;
-	m->sync.imported = next;
-	rc = blobs_make(m);
-	if (rc == 0 && !m->rs[B_DNSKEY].count) {
-		snprintf(msg, msglen, "%s: no DNSKEY RRset at the apex", path);
-		rc = -EINVAL;
-	} else if (rc == 0 && (rc = ctl_zone_keytable(z, &z->keys, z->served, ms->d->workers,
-						      (uint32_t)now_s(), &t, err,
-						      sizeof(err))) != 0) {
-		snprintf(msg, msglen, "%s: %s", path, err);
-	} else if (rc == 0 && persist(m, &next) != 0) {
-		snprintf(msg, msglen, "saving the store %s failed (see the log)", m->store);
-		rc = -EIO;
-	}
-	if (rc != 0) {
-		sign_keytable_free(t);
-		m->sync.imported = old;
-		ksync_recset_free(&next);
-		blobs_make(m);
-		return rc;
-	}
-	ksync_recset_free(&old);
-	ctl_log(CTL_LOG_INFO, "zone %s: imported the zone owner's signed key RRsets from %s "
-		"(%zu records)", z->name, path, m->sync.imported.n);
-	ctl_publish_keytable(&ms->d->pub, &z->slot, t);
-	return 0;
+	return owner_sets_apply(ms, z, &next, path, msg, msglen);
 }
 
 int

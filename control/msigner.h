@@ -11,8 +11,10 @@
  *   the UPDATE that brings it in line, signed with the peer's TSIG key or
  *   our SIG(0) key, and retried with backoff.
  * - The keysync listen addresses take the peers' UPDATEs (authenticated by
- *   TSIG or SIG(0), limited to apex DNSKEY, CDS and CDNSKEY) and NOTIFYs
- *   (a re-check of that peer at once).
+ *   TSIG or SIG(0), limited to apex DNSKEY, CDS and CDNSKEY; in model 1 the
+ *   zone owner's signed RRsets with their RRSIGs, checked as an import is),
+ *   NOTIFYs (a re-check of that peer at once), and signed queries for the
+ *   key RRsets.
  * - Whenever what a zone serves changes (imports, or our keys), its key
  *   table is rebuilt and published, and the peers get a NOTIFY.
  * - A new zone-signing key of ours signs only once every peer we push to

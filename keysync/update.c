@@ -158,22 +158,45 @@ ksync_update_parse(const uint8_t *msg, size_t len, struct ksync_update_rr *rrs, 
 }
 
 static bool
-in_scope(const struct ksync_update_rr *rr, const uint8_t *zone)
+key_type(uint16_t type)
 {
-	return dns_name_equal(rr->owner, zone) &&
-	       (rr->type == DNS_T_DNSKEY || rr->type == DNS_T_CDS || rr->type == DNS_T_CDNSKEY);
+	return type == DNS_T_DNSKEY || type == DNS_T_CDS || type == DNS_T_CDNSKEY;
+}
+
+/* At the apex, a key type, or (signed) an RRSIG over one (any RRSIG when it has no RDATA). */
+static bool
+in_scope(const struct ksync_update_rr *rr, const uint8_t *zone, bool with_sigs)
+{
+	if (!dns_name_equal(rr->owner, zone))
+		return false;
+	if (key_type(rr->type))
+		return true;
+	return with_sigs && rr->type == DNS_T_RRSIG &&
+	       (rr->rdlen == 0 || (rr->rdlen >= 2 && key_type(dns_get16(rr->rdata))));
+}
+
+static uint8_t
+scope(const struct ksync_update *u, bool with_sigs)
+{
+	for (size_t i = 0; i < u->nprereq; i++)
+		if (!in_scope(&u->prereq[i], u->zone, with_sigs))
+			return DNS_R_REFUSED;
+	for (size_t i = 0; i < u->nupdate; i++)
+		if (!in_scope(&u->update[i], u->zone, with_sigs))
+			return DNS_R_REFUSED;
+	return DNS_R_NOERROR;
 }
 
 uint8_t
 ksync_update_scope(const struct ksync_update *u)
 {
-	for (size_t i = 0; i < u->nprereq; i++)
-		if (!in_scope(&u->prereq[i], u->zone))
-			return DNS_R_REFUSED;
-	for (size_t i = 0; i < u->nupdate; i++)
-		if (!in_scope(&u->update[i], u->zone))
-			return DNS_R_REFUSED;
-	return DNS_R_NOERROR;
+	return scope(u, false);
+}
+
+uint8_t
+ksync_update_scope_signed(const struct ksync_update *u)
+{
+	return scope(u, true);
 }
 
 int

@@ -91,6 +91,14 @@ int ksync_update_parse(const uint8_t *msg, size_t len, struct ksync_update_rr *r
 uint8_t ksync_update_scope(const struct ksync_update *u);
 
 /*
+ * The model-1 scope: that of ksync_update_scope, and RRSIGs at the apex
+ * over DNSKEY, CDS or CDNSKEY (the zone owner's signed RRsets; an RRSIG
+ * form without RDATA, a whole-RRset delete, covers them all).
+ * Returns DNS_R_NOERROR or DNS_R_REFUSED.
+ */
+uint8_t ksync_update_scope_signed(const struct ksync_update *u);
+
+/*
  * Builder for outbound UPDATEs: start, then prerequisites, then updates
  * (in that order), then sign with ksync_tsig_sign(b.buf, b.len, b.cap, ...).
  * Owners equal to the zone name are written as a pointer to it. Every call

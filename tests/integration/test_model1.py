@@ -25,6 +25,10 @@ Checks:
      nothing (the store file's bytes and the served RRsets): a set without B's
      ZSK (the error names it), a corrupted RRSIG over DNSKEY and over CDS, an
      expired RRSIG, one not yet valid, a set signed by a key outside it;
+     then the owner hands B a new signing of the set by UPDATE (TSIG, to B's
+     keysync address): taken and served, unbound validates through it; an
+     UPDATE with a set without B's ZSK is REFUSED and an unsigned one gets
+     NOTAUTH, both leaving the store as it was;
   5. restarted, A serves the imported set again from its store and unbound
      still validates through it.
 """
@@ -52,6 +56,8 @@ try:
     import dns.rdata
     import dns.rdataclass
     import dns.rdatatype
+    import dns.tsigkeyring
+    import dns.update
     import dns.zone
 except ImportError as e:
     print(f'1..0 # SKIP dnspython is not usable: {e}')
@@ -63,6 +69,9 @@ ZONEFILE = os.path.join(SRCDIR, 'zones', 'example.com.zone')
 ZONE = dns.name.from_text('example.com.')
 ADDR = '127.0.0.1'
 TTL = 3600           # the owner's key RRsets, and the instances' dnskey-ttl
+# The zone owner's TSIG key: it may also hand its signed key RRsets over by UPDATE.
+OWNER_KEY = 'owner-key.'
+OWNER_SECRET = base64.b64encode(b'the zone owner, model 1 test key').decode()
 KEY_TYPES = ('DNSKEY', 'CDS', 'CDNSKEY')
 DAY = 86400
 
@@ -120,6 +129,7 @@ class Sigedge:
         self.log = os.path.join(self.dir, 'sigedge.log')
         self.store = os.path.join(self.dir, 'example.com.keysync')
         self.port = testlib.free_port()
+        self.ksport = testlib.free_port()
         self.proc = None
         r = run(['dnssec-keygen', '-q', '-a', '13', '-K', self.dir, 'example.com'])
         if r.returncode != 0:
@@ -129,10 +139,13 @@ class Sigedge:
         self.conf = os.path.join(self.dir, 'sigedge.conf')
         with open(self.conf, 'w') as f:
             f.write('server: {\n  listen = "%s:%d";\n  workers = 1;\n  keydir = "%s";\n'
-                    '  control = "%s";\n  log-level = "debug";\n};\n'
+                    '  control = "%s";\n  log-level = "debug";\n  keysync-listen = "%s:%d";\n};\n'
                     'zones = (\n  { name = "example.com"; file = "%s"; denial = "nsec";\n'
-                    '    dnskey-ttl = %d; multi-signer = { model = 1; }; }\n);\n'
-                    % (ADDR, self.port, self.dir, self.sock, zonefile, TTL))
+                    '    dnskey-ttl = %d; multi-signer = { model = 1; peers = (\n'
+                    '      { name = "owner"; address = "%s:%d"; tsig = "hmac-sha256:%s:%s"; }\n'
+                    '    ); }; }\n);\n'
+                    % (ADDR, self.port, self.dir, self.sock, ADDR, self.ksport, zonefile, TTL,
+                       ADDR, testlib.free_port(), OWNER_KEY, OWNER_SECRET))
 
     def start(self):
         with open(self.log, 'a') as out:
@@ -244,6 +257,45 @@ class Owner:
         return {t: (node.find_rdataset(dns.rdataclass.IN, rdtype(t)),
                     node.find_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG, rdtype(t)))
                 for t in KEY_TYPES}
+
+
+owner_zsks = []   # the ZSKs of A and B, for the owner's UPDATEs
+
+
+def owner_update(inst, owner, path, keyring=True):
+    """The owner's UPDATE to inst's keysync address replacing the key RRsets and their
+    RRSIGs by those of the signed file path; the reply's rcode (or a failure string)."""
+    ring = dns.tsigkeyring.from_text({OWNER_KEY: OWNER_SECRET}) if keyring else None
+    u = dns.update.UpdateMessage(ZONE, keyring=ring, keyalgorithm='hmac-sha256')
+    for t in KEY_TYPES:
+        u.delete(ZONE, t)
+    u.delete(ZONE, 'RRSIG')
+    for rrs, sig in owner.apex(path).values():
+        u.add(ZONE, rrs)
+        u.add(ZONE, sig)
+    try:
+        return dns.query.tcp(u, ADDR, port=inst.ksport, timeout=5).rcode()
+    except (OSError, dns.exception.DNSException) as e:
+        return 'failed: %s' % e
+
+
+def owner_updates(inst, owner, good):
+    """The owner's signed key RRsets by UPDATE: a new signing of the set is taken; a set
+    without inst's ZSK is REFUSED and an unsigned UPDATE gets NOTAUTH, changing nothing."""
+    fresh = owner.signed([owner_zsks[0], owner_zsks[1]])
+    rc = owner_update(inst, owner, fresh)
+    ok(rc == dns.rcode.NOERROR, '%s: the owner\'s UPDATE with a new signing: NOERROR' % inst.name,
+       '%s\n%s' % (rc, tail(inst.log)))
+    serves_file(inst, owner, fresh, 'updated by UPDATE')
+    stored = inst.store_bytes()
+    without = owner.signed([z for z in owner_zsks if z != inst.zsk])
+    rc = owner_update(inst, owner, without)
+    ok(rc == dns.rcode.REFUSED and inst.store_bytes() == stored,
+       '%s: the owner\'s UPDATE without its ZSK: REFUSED, store unchanged' % inst.name, rc)
+    serves_file(inst, owner, fresh, 'after a refused UPDATE')
+    rc = owner_update(inst, owner, good, keyring=False)
+    ok(rc == dns.rcode.NOTAUTH and inst.store_bytes() == stored,
+       '%s: an unsigned UPDATE: NOTAUTH, store unchanged' % inst.name, rc)
 
 
 def corrupt_rrsig(path, covered):
@@ -535,6 +587,11 @@ def scenario(tmp):
     ok(missing.returncode == 1 and 'no-such-file' in missing.stderr,
        'B: import of a missing file: exit 1, the error names the file',
        'exit %d\n%s%s' % (missing.returncode, missing.stdout, missing.stderr))
+
+    # 4b. the owner's signed set by UPDATE (TSIG) into B
+    owner_zsks[:] = [a.zsk, b.zsk]
+    owner_updates(b, owner, good)
+    resolver_checks(b, owner, tmp, 'updated by UPDATE')
 
     # 5. a restart of A: the imported set comes back from the store
     stored = a.store_bytes()

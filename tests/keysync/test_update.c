@@ -274,6 +274,27 @@ test_scope(void)
 	m_start(&m, UPD, 1, DNS_T_SOA, DNS_C_IN);
 	is_int(parse(m.buf, m.len, &u), 0, "empty UPDATE parses");
 	is_int(ksync_update_scope(&u), DNS_R_NOERROR, "scope: empty UPDATE -> NOERROR");
+
+	/* Model 1: RRSIGs over the key RRsets are in the signed scope, and only those. */
+	uint8_t sig[18 + 13 + 64] = { 0, DNS_T_DNSKEY, 13, 2, 0, 0, 0x0e, 0x10, 0x70, 0, 0, 0,
+				      0x60, 0, 0, 0, 0x12, 0x34, 7, 'e', 'x', 'a', 'm', 'p', 'l',
+				      'e', 3, 'c', 'o', 'm', 0 };
+	ksync_update_build_start(&b, buf, sizeof(buf), 1, apex);
+	ksync_update_build_delete_rrset(&b, apex, DNS_T_RRSIG);
+	ksync_update_build_add(&b, apex, DNS_T_RRSIG, 3600, sig, sizeof(sig));
+	ok(parse(buf, b.len, &u) == 0 && ksync_update_scope(&u) == DNS_R_REFUSED &&
+	   ksync_update_scope_signed(&u) == DNS_R_NOERROR,
+	   "scope: RRSIGs over DNSKEY: REFUSED, but in the signed scope");
+	sig[1] = DNS_T_A;
+	ksync_update_build_start(&b, buf, sizeof(buf), 1, apex);
+	ksync_update_build_add(&b, apex, DNS_T_RRSIG, 3600, sig, sizeof(sig));
+	ok(parse(buf, b.len, &u) == 0 && ksync_update_scope_signed(&u) == DNS_R_REFUSED,
+	   "signed scope: an RRSIG over A -> REFUSED");
+	sig[1] = DNS_T_CDS;
+	ksync_update_build_start(&b, buf, sizeof(buf), 1, apex);
+	ksync_update_build_add(&b, www, DNS_T_RRSIG, 3600, sig, sizeof(sig));
+	ok(parse(buf, b.len, &u) == 0 && ksync_update_scope_signed(&u) == DNS_R_REFUSED,
+	   "signed scope: an RRSIG below the apex -> REFUSED");
 }
 
 static void
