@@ -205,32 +205,64 @@ static const uint16_t key_types[] = { DNS_T_DNSKEY, DNS_T_CDS, DNS_T_CDNSKEY };
 #define NKEY_TYPES (sizeof(key_types) / sizeof(key_types[0]))
 
 /*
+ * Whether the peer may give record (type, rd): not ours, not dead for it,
+ * and not another peer's (a peer serving what another gave only relays it).
+ */
+static bool
+peer_may_give(const struct ksync_zone *z, size_t peer, const struct ksync_recset *next,
+	      uint16_t type, const uint8_t *rd, uint16_t len)
+{
+	if (ksync_recset_find(&z->contributed, type, rd, len) >= 0)
+		return false;
+	long dead = ksync_recset_find(&z->tomb, type, rd, len);
+	if (dead >= 0 && (z->tomb.v[dead].origins & BIT(peer)))
+		return false;
+	long held = ksync_recset_find(next, type, rd, len);
+	return held < 0 || (next->v[held].origins & BIT(peer));
+}
+
+/*
+ * Which DNSKEYs of the peer's RRset to import: its zone-signing keys, not
+ * revoked. Those are the keys without the SEP flag it may give; when it
+ * gives none, every key of its own has the SEP flag, so each is a CSK (the
+ * rule of sign/keytable.h), and those are imported instead. Returns the
+ * flag bits an imported DNSKEY must have clear.
+ */
+static uint16_t
+dnskey_filter(const struct ksync_zone *z, size_t peer, const struct dns_rrset *rs,
+	      const struct ksync_recset *next)
+{
+	uint32_t pos = 0;
+	uint16_t len;
+	for (const uint8_t *rd; (rd = dns_rrset_next(rs, &pos, &len));)
+		if (len >= 2 && !(dns_get16(rd) & (SIGN_FLAG_SEP | SIGN_FLAG_REVOKE)) &&
+		    peer_may_give(z, peer, next, DNS_T_DNSKEY, rd, len))
+			return SIGN_FLAG_SEP | SIGN_FLAG_REVOKE;
+	return SIGN_FLAG_REVOKE;
+}
+
+/*
  * Import into next the peer's records of obs that are worth importing and
- * not ours, and withdraw its claims on what it no longer serves. A DNSKEY
- * is imported only when it signs zone data (no SEP flag) and is not
- * revoked: model 2 needs the other providers' ZSKs, not their KSKs.
+ * that it may give, and withdraw its claims on what it no longer serves (a
+ * claim on a record it still serves stays, whatever gave it: a KSK it
+ * pushed, or a CSK it has since made a KSK).
+ * DNSKEYs: its zone-signing keys (dnskey_filter); model 2 needs the other
+ * providers' ZSKs (a CSK counts), not their KSKs.
  */
 static int
 import_observed(const struct ksync_zone *z, size_t peer, const struct ksync_observed *obs,
 		struct ksync_recset *next)
 {
+	uint16_t skip = dnskey_filter(z, peer, &obs->dnskey, next);
 	for (size_t t = 0; t < NKEY_TYPES; t++) {
 		uint16_t type = key_types[t];
 		const struct dns_rrset *rs = ksync_observed_rrset(obs, type);
 		uint32_t pos = 0;
 		uint16_t len;
 		for (const uint8_t *rd; (rd = dns_rrset_next(rs, &pos, &len));) {
-			if (ksync_recset_find(&z->contributed, type, rd, len) >= 0)
+			if (type == DNS_T_DNSKEY && (len < 2 || (dns_get16(rd) & skip)))
 				continue;
-			if (type == DNS_T_DNSKEY &&
-			    (len < 2 || (dns_get16(rd) & (SIGN_FLAG_SEP | SIGN_FLAG_REVOKE))))
-				continue;
-			/* Dead for this peer, or another peer's: the peer may only relay it. */
-			long dead = ksync_recset_find(&z->tomb, type, rd, len);
-			if (dead >= 0 && (z->tomb.v[dead].origins & BIT(peer)))
-				continue;
-			long held = ksync_recset_find(next, type, rd, len);
-			if (held >= 0 && !(next->v[held].origins & BIT(peer)))
+			if (!peer_may_give(z, peer, next, type, rd, len))
 				continue;
 			/* A record several peers serve keeps its first TTL (the table
 			 * serves ours anyway), so polls alternating peers change nothing. */
@@ -239,7 +271,7 @@ import_observed(const struct ksync_zone *z, size_t peer, const struct ksync_obse
 			if (ksync_recset_add(next, type, ttl, rd, len, (unsigned)peer) < 0)
 				return -ENOMEM;
 		}
-		ksync_recset_withdraw(next, (unsigned)peer, key_types[t], keep_observed, (void *)rs);
+		ksync_recset_withdraw(next, (unsigned)peer, type, keep_observed, (void *)rs);
 	}
 	return 0;
 }

@@ -151,8 +151,9 @@ struct ksync_diff {
 
 /*
  * The peer's RRsets came back from a check at now. When the peer is polled:
- * its zone-signing DNSKEYs (no SEP flag, not revoked) and its CDS and
- * CDNSKEY records become claims of peer in imported unless they are ours
+ * its zone-signing DNSKEYs (no SEP flag, not revoked; when it gives no such
+ * key, its keys with the SEP flag, each then a CSK) and its CDS and CDNSKEY
+ * records become claims of peer in imported unless they are ours
  * (in contributed), another peer's (already imported without its claim:
  * it may only relay them), or dead for it (tomb); its claims on records it
  * no longer serves are withdrawn. When we push to it: the contributed records it holds are

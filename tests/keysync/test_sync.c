@@ -857,6 +857,49 @@ test_propagated(void)
 	ksync_zone_free(&z);
 }
 
+/* A polled peer whose own keys all have the SEP flag (CSKs): those are imported. */
+static void
+test_poll_csk(void)
+{
+	struct ksync_zone z;
+	const bool push[] = { true }, poll[] = { true };
+	struct ksync_recset own = { 0 };
+	struct ksync_diff d;
+	bool changed;
+	struct obs b;
+	struct rd ours = key(256, 1), csk = key(257, 30), csk2 = key(257, 31),
+		  revoked = key(257 | 0x80, 32), zsk = key(256, 33);
+
+	zone(&z, 1, push, poll);
+	own_add(&own, DNS_T_DNSKEY, 3600, ours);
+	ksync_zone_set_own(&z, &own, 50);
+	/* Its CSK, a pre-published one, a revoked one, and our ZSK it holds from us. */
+	obs_init(&b, 3600);
+	obs_add(&b, DNS_T_DNSKEY, csk);
+	obs_add(&b, DNS_T_DNSKEY, csk2);
+	obs_add(&b, DNS_T_DNSKEY, revoked);
+	obs_add(&b, DNS_T_DNSKEY, ours);
+	check(&z, 0, &b, 100, &d, &changed);
+	ok(changed && origins(&z.imported, DNS_T_DNSKEY, csk) == BIT(0) &&
+	   origins(&z.imported, DNS_T_DNSKEY, csk2) == BIT(0),
+	   "poll csk: no ZSK of its own: its SEP keys are CSKs and imported");
+	ok(origins(&z.imported, DNS_T_DNSKEY, revoked) == 0 &&
+	   origins(&z.imported, DNS_T_DNSKEY, ours) == 0,
+	   "poll csk: not the revoked one, not ours");
+	/* It moves to KSK + ZSK: the ZSK is imported; a new SEP key is not. */
+	struct rd ksk = key(257, 34);
+	obs_add(&b, DNS_T_DNSKEY, zsk);
+	obs_add(&b, DNS_T_DNSKEY, ksk);
+	check(&z, 0, &b, 200, &d, &changed);
+	ok(changed && origins(&z.imported, DNS_T_DNSKEY, zsk) == BIT(0) &&
+	   origins(&z.imported, DNS_T_DNSKEY, ksk) == 0,
+	   "poll csk: with a ZSK of its own, its new SEP key is not imported");
+	ok(origins(&z.imported, DNS_T_DNSKEY, csk) == BIT(0),
+	   "poll csk: a claim on a key it still serves stays");
+	ksync_recset_free(&own);
+	ksync_zone_free(&z);
+}
+
 /* A store loaded at start: what it says a peer holds counts as held long ago. */
 static void
 test_restore(void)
@@ -1237,6 +1280,7 @@ main(void)
 	test_unclear();
 	test_failed();
 	test_propagated();
+	test_poll_csk();
 	test_restore();
 	test_zone_update();
 	test_state_name();
