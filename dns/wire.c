@@ -462,20 +462,35 @@ dns_msg_find_last_rr(const uint8_t *msg, size_t len, uint16_t type, bool anywher
 	unsigned total = ar_first + dns_get16(msg + 10);
 	for (unsigned i = 0; i < total; i++) {
 		size_t start = p;
-		if (dns_name_unpack(msg, len, &p, name, &nlen) < 0 || len - p < 10)
+		struct dns_msg_rr rr;
+		if (dns_msg_read_rr(msg, len, &p, &rr) != 0)
 			return DNS_EMALFORMED;
-		uint16_t rdlen = dns_get16(msg + p + 8);
-		if (dns_get16(msg + p) == type && (anywhere || i >= ar_first)) {
+		if (rr.type == type && (anywhere || i >= ar_first)) {
 			if (i + 1 != total || i < ar_first)
 				return DNS_EMALFORMED;
 			*pos = start;
 		}
-		p += 10;
-		if (len - p < rdlen)
-			return DNS_EMALFORMED;
-		p += rdlen;
 	}
 	return p == len ? 0 : DNS_EMALFORMED;
+}
+
+int
+dns_msg_read_rr(const uint8_t *msg, size_t len, size_t *pos, struct dns_msg_rr *rr)
+{
+	size_t nlen;
+	if (dns_name_unpack(msg, len, pos, rr->owner, &nlen) < 0 || len - *pos < 10)
+		return DNS_EMALFORMED;
+	const uint8_t *p = msg + *pos;
+	rr->type = dns_get16(p);
+	rr->rclass = dns_get16(p + 2);
+	rr->ttl = dns_get32(p + 4);
+	rr->rdlen = dns_get16(p + 8);
+	*pos += 10;
+	if (len - *pos < rr->rdlen)
+		return DNS_EMALFORMED;
+	rr->rdata = *pos;
+	*pos += rr->rdlen;
+	return 0;
 }
 
 const char *

@@ -84,6 +84,22 @@ struct dns_query {
  */
 int dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *q);
 
+/* One resource record of a message, as dns_msg_read_rr reads it. */
+struct dns_msg_rr {
+	uint8_t owner[DNS_NAME_MAXLEN];  /* uncompressed wire form, case as sent */
+	uint16_t type, rclass;
+	uint32_t ttl;
+	uint16_t rdlen;
+	size_t rdata;                    /* offset of the RDATA in the message */
+};
+
+/*
+ * Read the RR at *pos of msg[0..len) (its owner possibly compressed, its
+ * RDATA within the message, not otherwise checked) into rr and move *pos
+ * past it. Returns 0 or DNS_EMALFORMED.
+ */
+int dns_msg_read_rr(const uint8_t *msg, size_t len, size_t *pos, struct dns_msg_rr *rr);
+
 /*
  * Find a message's transaction signature (TSIG, RFC 8945 5.1; SIG(0), RFC
  * 2931 3.1): the RR of type type that must be the last RR of the

@@ -74,32 +74,26 @@ ksync_msg_answer(const uint8_t *reply, size_t len, const uint8_t *name, uint16_t
 	pos += 4;
 	unsigned an = dns_get16(reply + 6);
 	for (unsigned i = 0; i < an; i++) {
-		if (dns_name_unpack(reply, len, &pos, owner, &olen) < 0 || len - pos < 10)
+		struct dns_msg_rr rr;
+		if (dns_msg_read_rr(reply, len, &pos, &rr) != 0)
 			return DNS_EMALFORMED;
-		uint16_t t = dns_get16(reply + pos), c = dns_get16(reply + pos + 2);
-		uint32_t ttl = dns_get32(reply + pos + 4);
-		uint16_t rdlen = dns_get16(reply + pos + 8);
-		pos += 10;
-		if (len - pos < rdlen)
+		if (*rcode != DNS_R_NOERROR || rr.type != type || rr.rclass != DNS_C_IN ||
+		    !dns_name_equal(rr.owner, name))
+			continue;
+		/* The RDATA must match its type's layout: what is read here is imported and stored. */
+		size_t n;
+		if (cap - used < 2u)
+			return DNS_ESPACE;
+		int rc = dns_rdata_unpack(rr.type, reply, len, rr.rdata, rr.rdlen, buf + used + 2,
+					  cap - used - 2, &n);
+		if (rc == DNS_ESPACE)
+			return DNS_ESPACE;
+		if (rc < 0 || n > UINT16_MAX)
 			return DNS_EMALFORMED;
-		if (*rcode == DNS_R_NOERROR && t == type && c == DNS_C_IN &&
-		    dns_name_equal(owner, name)) {
-			/* The RDATA must match its type's layout: what is read here is imported and stored. */
-			size_t n;
-			if (cap - used < 2u)
-				return DNS_ESPACE;
-			int rc = dns_rdata_unpack(t, reply, len, pos, rdlen, buf + used + 2,
-						  cap - used - 2, &n);
-			if (rc == DNS_ESPACE)
-				return DNS_ESPACE;
-			if (rc < 0 || n > UINT16_MAX)
-				return DNS_EMALFORMED;
-			dns_put16(buf + used, (uint16_t)n);
-			used += 2u + n;
-			out->ttl = out->count == 0 || ttl < out->ttl ? ttl : out->ttl;
-			out->count++;
-		}
-		pos += rdlen;
+		dns_put16(buf + used, (uint16_t)n);
+		used += 2u + n;
+		out->ttl = out->count == 0 || rr.ttl < out->ttl ? rr.ttl : out->ttl;
+		out->count++;
 	}
 	out->rdlen = (uint32_t)used;
 	return 0;

@@ -27,20 +27,15 @@ fail(struct ksync_update *u, uint8_t rcode, int rc)
 static int
 read_rr(const uint8_t *msg, size_t len, size_t *pos, struct ksync_update_rr *rr)
 {
-	size_t nlen;
-
-	if (dns_name_unpack(msg, len, pos, rr->owner, &nlen) < 0 || len - *pos < 10)
+	struct dns_msg_rr m;
+	if (dns_msg_read_rr(msg, len, pos, &m) != 0)
 		return DNS_EMALFORMED;
-	const uint8_t *p = msg + *pos;
-	rr->type = dns_get16(p);
-	rr->rclass = dns_get16(p + 2);
-	rr->ttl = dns_get32(p + 4);
-	rr->rdlen = dns_get16(p + 8);
-	*pos += 10;
-	if (len - *pos < rr->rdlen)
-		return DNS_EMALFORMED;
-	rr->rdata = rr->rdlen ? msg + *pos : NULL;
-	*pos += rr->rdlen;
+	memcpy(rr->owner, m.owner, dns_name_len(m.owner));
+	rr->type = m.type;
+	rr->rclass = m.rclass;
+	rr->ttl = m.ttl;
+	rr->rdlen = m.rdlen;
+	rr->rdata = m.rdlen ? msg + m.rdata : NULL;
 	return 0;
 }
 
