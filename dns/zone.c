@@ -804,6 +804,17 @@ dns_zone_serial(const struct dns_zone *z)
 	return z->serial;
 }
 
+bool
+dns_rrset_has(const struct dns_rrset *rs, const uint8_t *rdata, size_t len)
+{
+	uint32_t pos = 0;
+	uint16_t l;
+	for (const uint8_t *rd; (rd = dns_rrset_next(rs, &pos, &l));)
+		if (l == len && memcmp(rd, rdata, len) == 0)
+			return true;
+	return false;
+}
+
 uint32_t
 dns_zone_max_ttl(const struct dns_zone *z)
 {

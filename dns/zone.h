@@ -107,6 +107,9 @@ dns_rrset_next(const struct dns_rrset *rs, uint32_t *pos, uint16_t *rdlen)
 	return p + 2;
 }
 
+/* Whether rs holds an RDATA equal to rdata[0..len), octet for octet. */
+bool dns_rrset_has(const struct dns_rrset *rs, const uint8_t *rdata, size_t len);
+
 /* A set of zones served together; longest-match selection by query name. */
 struct dns_zoneset;
 

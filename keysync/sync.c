@@ -165,18 +165,6 @@ ksync_zone_set_own(struct ksync_zone *z, const struct ksync_recset *own, int64_t
 	return 1;
 }
 
-/* Whether rdata is in the RRset rs. */
-static bool
-rrset_has(const struct dns_rrset *rs, const uint8_t *rdata, uint16_t rdlen)
-{
-	uint32_t pos = 0;
-	uint16_t len;
-	for (const uint8_t *rd; (rd = dns_rrset_next(rs, &pos, &len));)
-		if (len == rdlen && memcmp(rd, rdata, len) == 0)
-			return true;
-	return false;
-}
-
 const struct dns_rrset *
 ksync_observed_rrset(const struct ksync_observed *o, uint16_t type)
 {
@@ -191,7 +179,7 @@ ksync_observed_rrset(const struct ksync_observed *o, uint16_t type)
 static bool
 keep_observed(void *arg, const uint8_t *rdata, uint16_t rdlen)
 {
-	return rrset_has(arg, rdata, rdlen);
+	return dns_rrset_has(arg, rdata, rdlen);
 }
 
 static bool
@@ -357,7 +345,7 @@ confirm_observed(const struct ksync_peer *p, size_t peer, const struct ksync_obs
 		const struct dns_rrset *rs = ksync_observed_rrset(obs, r->type);
 		if (!rs)
 			continue;
-		if (!rrset_has(rs, r->rdata, r->rdlen)) {
+		if (!dns_rrset_has(rs, r->rdata, r->rdlen)) {
 			if (r->origins & BIT(peer))
 				ksync_recset_del(next, r->type, r->rdata, r->rdlen, (unsigned)peer);
 			continue;
@@ -569,7 +557,7 @@ values_match(const struct ksync_update *u, uint16_t type, const struct dns_rrset
 		const struct ksync_update_rr *a = &u->prereq[i];
 		if (a->kind != KSYNC_PREREQ_RRSET_EXISTS_VALUE || a->type != type)
 			continue;
-		if (!rrset_has(served, a->rdata, a->rdlen))
+		if (!dns_rrset_has(served, a->rdata, a->rdlen))
 			return false;
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++) {

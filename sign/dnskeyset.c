@@ -69,19 +69,6 @@ sign_dnskeyset_wellformed(const struct sign_dnskeyset *s, char *err, size_t errl
 	return rc;
 }
 
-bool
-sign_rrset_has(const struct dns_rrset *rs, const uint8_t *rdata, size_t len)
-{
-	uint32_t pos = 0;
-	uint16_t l;
-	const uint8_t *rd;
-
-	while ((rd = dns_rrset_next(rs, &pos, &l)) != NULL)
-		if (l == len && memcmp(rd, rdata, len) == 0)
-			return true;
-	return false;
-}
-
 /*
  * The keys of the DNSKEY RRset that may sign: ZONE flag, no REVOKE flag,
  * an algorithm sigedge supports. Returns how many are in v (room for
@@ -168,7 +155,7 @@ sign_dnskeyset_check(const uint8_t *apex, const struct sign_dnskeyset *s,
 	for (size_t i = 0; i < nzsk; i++) {
 		size_t kl;
 		const uint8_t *kd = sign_key_dnskey(zsk[i], &kl);
-		if (!sign_rrset_has(s->dnskey, kd, kl))
+		if (!dns_rrset_has(s->dnskey, kd, kl))
 			return dns_errf(err, errlen, -EINVAL,
 					"our ZSK %u (algorithm %u) is missing from DNSKEY",
 					sign_key_tag(zsk[i]), sign_key_alg(zsk[i]));

@@ -49,9 +49,6 @@ struct sign_dnskeyset {
  */
 int sign_rrset_wellformed(const struct dns_rrset *rs, uint16_t type);
 
-/* Whether the well-formed RRset rs holds an RDATA equal to rdata[0..len), octet for octet. */
-bool sign_rrset_has(const struct dns_rrset *rs, const uint8_t *rdata, size_t len);
-
 /*
  * 0 if the RRsets of s are well formed (sign_rrset_wellformed), the
  * DNSKEY RRset is not empty and every RRset given has RRSIGs; else -EINVAL

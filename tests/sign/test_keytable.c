@@ -398,7 +398,7 @@ has_key(const struct dns_rrset *rs, const struct sign_key *k)
 	size_t len;
 	const uint8_t *rd = sign_key_dnskey(k, &len);
 
-	return sign_rrset_has(rs, rd, len);
+	return dns_rrset_has(rs, rd, len);
 }
 
 static bool
@@ -407,7 +407,7 @@ has_ds(const struct dns_rrset *rs, const struct sign_key *k)
 	uint8_t ds[SIGN_DS_MAXLEN];
 	int n = sign_key_ds(k, SIGN_DIGEST_SHA256, ds, sizeof(ds));
 
-	return n > 0 && sign_rrset_has(rs, ds, (size_t)n);
+	return n > 0 && dns_rrset_has(rs, ds, (size_t)n);
 }
 
 static bool
