@@ -1378,7 +1378,6 @@ ctl_ms_export(const struct ctl_zone *z, int64_t now, struct ctl_buf *out, char *
 	      size_t msglen)
 {
 	struct ksync_recset own = { 0 };
-	const char *names[KSYNC_ORIGIN_MAX] = { [KSYNC_SELF] = "-" };
 	char *text = NULL;
 	int rc = 0;
 	for (size_t i = 0; rc >= 0 && i < z->keys.n; i++) {
@@ -1389,20 +1388,13 @@ ctl_ms_export(const struct ctl_zone *z, int64_t now, struct ctl_buf *out, char *
 			rc = ksync_recset_add(&own, DNS_T_DNSKEY, z->dnskey_ttl, rd, (uint16_t)len,
 					      KSYNC_SELF);
 	}
-	/* The text form starts each line with the origins ("- "), left out below. */
-	long n = rc < 0 ? rc : ksync_recset_format(&own, z->apex, names, KSYNC_ORIGIN_MAX, &text);
+	long n = rc < 0 ? rc : ksync_recset_format(&own, z->apex, NULL, 0, &text);
 	ksync_recset_free(&own);
 	if (n < 0) {
 		snprintf(msg, msglen, "zone %s: %s", z->name, dns_strerror((int)n));
 		return (int)n;
 	}
-	for (char *line = text, *nl; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		if (!nl)
-			nl = line + strlen(line) - 1;
-		if (line[0] == '-')
-			ctl_buf_printf(out, "%.*s\n", (int)(nl - line - 2), line + 2);
-	}
+	ctl_buf_printf(out, "%s", text);
 	free(text);
 	return 0;
 }

@@ -262,7 +262,7 @@ reads_back(const char *str, const struct ksync_rec *r)
  * comments), or in the generic form when that would not read back.
  */
 static int
-put_rr(FILE *f, uint8_t *wire, size_t olen, const struct ksync_rec *r)
+put_rr(FILE *f, uint8_t *wire, size_t olen, const struct ksync_rec *r, const char *lead)
 {
 	uint8_t *p = wire + olen;
 	ldns_rr *rr = NULL;
@@ -287,7 +287,7 @@ put_rr(FILE *f, uint8_t *wire, size_t olen, const struct ksync_rec *r)
 	if (!str)
 		return -ENOMEM;
 	if (reads_back(str, r)) {
-		fprintf(f, " %s", str);
+		fprintf(f, "%s%s", lead, str);
 		free(str);
 		return 0;
 	}
@@ -300,7 +300,8 @@ put_rr(FILE *f, uint8_t *wire, size_t olen, const struct ksync_rec *r)
 	char name[DNS_NAME_MAXLEN * 4 + 1];
 	if (dns_name_to_str(wire, name, sizeof(name)) < 0)
 		return -EINVAL;
-	fprintf(f, " %s\t%u\tIN\t%s\t\\# %u ", name, r->ttl, dns_type_name(r->type), r->rdlen);
+	fprintf(f, "%s%s\t%u\tIN\t%s\t\\# %u ", lead, name, r->ttl, dns_type_name(r->type),
+		r->rdlen);
 	for (size_t i = 0; i < r->rdlen; i++)
 		fprintf(f, "%02x", r->rdata[i]);
 	fputc('\n', f);
@@ -324,9 +325,9 @@ ksync_recset_format(const struct ksync_recset *s, const uint8_t *owner,
 	}
 	memcpy(wire, owner, olen);
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
-		rc = put_origins(f, s->v[i].origins, names, npeers);
+		rc = names ? put_origins(f, s->v[i].origins, names, npeers) : 0;
 		if (rc == 0)
-			rc = put_rr(f, wire, olen, &s->v[i]);
+			rc = put_rr(f, wire, olen, &s->v[i], names ? " " : "");
 	}
 	free(wire);
 	if (ferror(f) && rc == 0)

@@ -100,7 +100,8 @@ size_t ksync_recset_drop_origin(struct ksync_recset *s, unsigned origin);
  * Write s as text (format above) into a malloc'd, NUL-terminated string
  * *out. owner is the zone apex (wire form); names[i] is peer i's name
  * (npeers of them, NULL for a bit that names no peer; every origin bit of
- * s must have a name). Returns the length, -EINVAL (an origin without a
+ * s must have a name). names NULL: the records alone, in zone-file form,
+ * without the origins. Returns the length, -EINVAL (an origin without a
  * name or with one the text form cannot hold, RDATA that does not parse as
  * its type), -ENOMEM.
  */

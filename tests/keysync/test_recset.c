@@ -176,6 +176,10 @@ test_round_trip(void)
 	       0, "parse the generic form: %s", err);
 	ok(ksync_recset_equal(&a, &b), "generic form: round trip equal");
 	free(text);
+	len = ksync_recset_format(&a, apex, NULL, 0, &text);
+	ok(len > 0 && text && strncmp(text, "example.com.\t60\tIN\tDNSKEY\t", 28) == 0,
+	   "format without names: the records alone, in zone-file form");
+	free(text);
 	ksync_recset_free(&a);
 	ksync_recset_free(&b);
 }
