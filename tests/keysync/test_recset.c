@@ -177,7 +177,8 @@ test_round_trip(void)
 	ok(ksync_recset_equal(&a, &b), "generic form: round trip equal");
 	free(text);
 	len = ksync_recset_format(&a, apex, NULL, 0, &text);
-	ok(len > 0 && text && strncmp(text, "example.com.\t60\tIN\tDNSKEY\t", 28) == 0,
+	ok(len > 0 && text && strncmp(text, "example.com.\t", 13) == 0 &&
+	   strstr(text, "\nexample.com.\t60\tIN\tDNSKEY\t") && !strstr(text, "p0"),
 	   "format without names: the records alone, in zone-file form");
 	free(text);
 	ksync_recset_free(&a);
