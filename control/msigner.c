@@ -900,6 +900,19 @@ reply_sign(const struct ctl_mszone *m, const struct auth *a, const uint8_t *req,
 	return rc == 0 ? n : 0;
 }
 
+/*
+ * The reply to req with rcode and no records, signed as the request was
+ * when it came for zone z (NULL: no zone); unsigned when that cannot be.
+ */
+static size_t
+reply_rcode(const struct ctl_zone *z, const struct auth *a, const uint8_t *req, size_t len,
+	    uint8_t rcode, uint8_t *out, size_t cap)
+{
+	size_t n = reply_start(req, len, rcode, out);
+	size_t signed_len = z ? reply_sign(z->ms, a, req, len, out, n, cap) : 0;
+	return signed_len ? signed_len : n;
+}
+
 static struct ctl_zone *
 zone_by_apex(struct ctl_ms *ms, const uint8_t *apex)
 {
@@ -1005,9 +1018,7 @@ serve_update(struct ctl_ms *ms, const uint8_t *req, size_t len, uint8_t *out, si
 			"zone %s: UPDATE from peer %s: %s", z->name, peer_name(z->ms, &a),
 			dns_rcode_name(rcode));
 	}
-	size_t n = reply_start(req, len, rcode, out);
-	size_t signed_len = z ? reply_sign(z->ms, &a, req, len, out, n, cap) : n;
-	return signed_len ? signed_len : n;
+	return reply_rcode(z, &a, req, len, rcode, out, cap);
 }
 
 /* The peer whose address is from's (the port aside), or -1. */
@@ -1046,9 +1057,7 @@ serve_notify(struct ctl_ms *ms, const uint8_t *req, size_t len, const struct soc
 			peer_name(z->ms, &a));
 		ksync_peer_poke(&z->ms->sync, (size_t)a.peer, now_s());
 	}
-	size_t n = reply_start(req, len, rcode, out);
-	size_t signed_len = z ? reply_sign(z->ms, &a, req, len, out, n, cap) : n;
-	return signed_len ? signed_len : n;
+	return reply_rcode(z, &a, req, len, rcode, out, cap);
 }
 
 /*
@@ -1078,11 +1087,8 @@ serve_query(struct ctl_ms *ms, const uint8_t *req, size_t len, bool tcp, uint8_t
 		served_now(z, &served);
 		rs = ksync_observed_rrset(&served, q.qtype);
 		uint8_t rcode = authenticate(z->ms, req, len, &a);
-		if (rcode != DNS_R_NOERROR) {
-			size_t n = reply_start(req, len, rcode, out);
-			size_t signed_len = reply_sign(z->ms, &a, req, len, out, n, cap);
-			return signed_len ? signed_len : n;
-		}
+		if (rcode != DNS_R_NOERROR)
+			return reply_rcode(z, &a, req, len, rcode, out, cap);
 		struct mspeer *p = a.peer >= 0 ? &z->ms->peers[a.peer] : NULL;
 		if (p && z->ms->sync.peers[a.peer].poll && !p->told_polls_us) {
 			p->told_polls_us = true;
